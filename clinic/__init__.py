@@ -1,0 +1,159 @@
+"""OPDC consultation clinic booking system."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from clinic.config import Defaults, from_environment
+from clinic.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_pages(app)
+    register_login_required(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.update(from_environment())
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "clinic.sqlite3")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    app.config.setdefault("MAIL_FOLDER", os.path.join(app.instance_path, "mail"))
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so the embedded default needs no set-up and
+    sessions survive a restart. Production sets SECRET_KEY in the environment."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    import clinic.models  # noqa: F401  (the whole schema, for Alembic and create_all)
+    from clinic.database import configure_sqlite
+    from clinic.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "warning"
+
+
+def register_blueprints(app: Flask) -> None:
+    from clinic.accounts.routes import bp as accounts_bp
+    from clinic.bookings.routes import bp as bookings_bp
+    from clinic.main.routes import bp as main_bp
+    from clinic.records.routes import bp as records_bp
+    from clinic.reports.routes import bp as reports_bp
+    from clinic.scheduling.routes import bp as scheduling_bp
+
+    for blueprint in (main_bp, accounts_bp, scheduling_bp, bookings_bp, records_bp, reports_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from clinic import i18n
+    from clinic.accounts import policies as account_policies
+    from clinic.bookings import policies as booking_policies
+    from clinic.records import policies as record_policies
+
+    app.jinja_env.filters.update(
+        thai_date=i18n.format_date,
+        thai_datetime=i18n.format_datetime,
+        thai_time=i18n.format_time,
+    )
+    app.jinja_env.globals.update(
+        policies={
+            **{n: getattr(account_policies, n) for n in account_policies.__all__},
+            **{n: getattr(booking_policies, n) for n in booking_policies.__all__},
+            **{n: getattr(record_policies, n) for n in record_policies.__all__},
+        },
+        labels=i18n.labels,
+        current_language=i18n.current_language,
+    )
+
+
+def register_error_pages(app: Flask) -> None:
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        return render_template("errors.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
+
+
+def register_login_required(app: Flask) -> None:
+    """Every page needs a signed-in user unless it is listed as public."""
+    from flask import request
+    from flask_login import current_user
+
+    from clinic.web import PUBLIC_ENDPOINTS
+
+    @app.before_request
+    def require_login():
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from clinic.cli import register
+
+    register(app)

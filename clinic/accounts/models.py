@@ -1,0 +1,63 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+from clinic.organisations.models import Department, Ministry, Topic, advisor_topics
+
+ROLES = ("officer", "coordinator", "advisor", "admin")
+OPDC_ROLES = ("advisor", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('officer', 'coordinator', 'advisor', 'admin')", name="role_known"),
+        CheckConstraint("role != 'officer' OR department_id IS NOT NULL", name="officer_has_department"),
+        CheckConstraint("role != 'coordinator' OR ministry_id IS NOT NULL", name="coordinator_has_ministry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    ministry_id: Mapped[int | None] = mapped_column(ForeignKey("ministries.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    ministry: Mapped[Ministry | None] = relationship()
+    expertise: Mapped[list[Topic]] = relationship(secondary=advisor_topics, order_by=Topic.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def is_opdc(self) -> bool:
+        return self.role in OPDC_ROLES
+
+    @property
+    def scope_ministry_id(self) -> int | None:
+        """The ministry an officer or coordinator acts within."""
+        if self.role == "coordinator":
+            return self.ministry_id
+        if self.role == "officer" and self.department is not None:
+            return self.department.ministry_id
+        return None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,38 @@
+"""Who may see which department's case file. Plain functions, shared by routes, services and templates."""
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from clinic.accounts.models import User
+from clinic.organisations.models import Department
+
+__all__ = ["can_view_department", "is_department_user", "is_opdc"]
+
+
+def is_opdc(user: User) -> bool:
+    return user.is_authenticated and user.role in ("advisor", "admin")
+
+
+def is_department_user(user: User) -> bool:
+    return user.is_authenticated and user.role in ("officer", "coordinator")
+
+
+def can_view_department(user: User, department: Department) -> bool:
+    """OPDC reads every case file; a coordinator their ministry's; an officer their own department's."""
+    if not user.is_authenticated:
+        return False
+    if user.role in ("advisor", "admin"):
+        return True
+    if user.role == "coordinator":
+        return department.ministry_id == user.ministry_id
+    return department.id == user.department_id
+
+
+def department_scope(user: User, department_column) -> ColumnElement[bool]:
+    """The same rule as `can_view_department`, as a SQL condition on a department id column."""
+    if user.role in ("advisor", "admin"):
+        return true()
+    if user.role == "coordinator":
+        return department_column.in_(select(Department.id).where(Department.ministry_id == user.ministry_id))
+    if user.role == "officer":
+        return department_column == user.department_id
+    return false()

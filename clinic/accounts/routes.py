@@ -1,0 +1,63 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from clinic.accounts.forms import LoginForm
+from clinic.accounts.services import authenticate
+from clinic.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from clinic.accounts.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site, never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("อีเมลหรือรหัสผ่านไม่ถูกต้อง"))
+        else:
+            session.clear()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("ออกจากระบบแล้ว"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))

@@ -1,0 +1,122 @@
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.accounts.models import User
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+from clinic.organisations.models import Department, Topic
+from clinic.scheduling.models import Slot
+
+BOOKING_STATUSES = ("pending", "confirmed", "declined", "cancelled")
+ACTIVE_STATUSES = ("pending", "confirmed")
+ACTIVE_SQL = "status IN ('pending', 'confirmed')"
+
+
+class Booking(db.Model):
+    """A department's request for a seat in a slot.
+
+    Capacity is enforced by the database: an active booking holds a seat number between 1 and the
+    slot's capacity (the composite foreign key copies the capacity in), and a partial unique index
+    lets only one active booking hold each seat."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'confirmed', 'declined', 'cancelled')", name="status_known"
+        ),
+        CheckConstraint("seat_number BETWEEN 1 AND slot_capacity", name="seat_within_capacity"),
+        ForeignKeyConstraint(
+            ["slot_id", "slot_capacity"], ["slots.id", "slots.capacity"], name="fk_bookings_slot_capacity"
+        ),
+        Index(
+            "uq_bookings_active_seat",
+            "slot_id",
+            "seat_number",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+        Index("ix_bookings_department_created", "department_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    slot_capacity: Mapped[int] = mapped_column(Integer)
+    seat_number: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    request_details: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    slot: Mapped[Slot] = relationship(foreign_keys=[slot_id])
+    department: Mapped[Department] = relationship()
+    topic: Mapped[Topic] = relationship()
+    booked_by: Mapped[User] = relationship(foreign_keys=[booked_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    attendees: Mapped[list["Attendee"]] = relationship(
+        back_populates="booking", order_by="Attendee.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="booking", order_by="Document.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Attendee(db.Model):
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200))
+    attended: Mapped[bool | None] = mapped_column()
+
+    booking: Mapped[Booking] = relationship(back_populates="attendees")
+
+
+DOCUMENT_KINDS = ("pdf", "docx", "xlsx")
+
+
+class Document(db.Model):
+    """A background document a department attached to a booking; the file lives in instance/uploads."""
+
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint("kind IN ('pdf', 'docx', 'xlsx')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User] = relationship()

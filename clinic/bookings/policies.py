@@ -1,0 +1,36 @@
+from datetime import datetime
+
+from clinic.accounts.models import User
+from clinic.accounts.policies import can_view_department, is_department_user
+from clinic.bookings.models import Booking
+from clinic.i18n import as_utc
+from clinic.organisations.models import Department
+
+__all__ = [
+    "can_book_for", "can_cancel_booking", "can_decide_booking", "can_view_booking", "is_slot_advisor",
+]
+
+
+def can_view_booking(user: User, booking: Booking) -> bool:
+    return can_view_department(user, booking.department)
+
+
+def can_book_for(user: User, department: Department) -> bool:
+    """Officers book for their department, coordinators for any department of their ministry."""
+    return is_department_user(user) and can_view_department(user, department)
+
+
+def is_slot_advisor(user: User, booking: Booking) -> bool:
+    return user.is_authenticated and user.role == "advisor" and booking.slot.advisor_id == user.id
+
+
+def can_cancel_booking(user: User, booking: Booking, now: datetime) -> bool:
+    """The department cancels its own active booking before the session starts; so may the advisor."""
+    if not booking.is_active or as_utc(booking.slot.starts_at) <= now:
+        return False
+    return can_book_for(user, booking.department) or is_slot_advisor(user, booking)
+
+
+def can_decide_booking(user: User, booking: Booking, now: datetime) -> bool:
+    """Only the advisor whose slot it is confirms or declines a pending request, before the session."""
+    return booking.status == "pending" and is_slot_advisor(user, booking) and as_utc(booking.slot.ends_at) > now

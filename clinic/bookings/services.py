@@ -1,0 +1,200 @@
+"""Booking a seat, cancelling it, and the advisor's decision on it."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from clinic.accounts.models import User
+from clinic.audit.services import record_event
+from clinic.bookings import documents
+from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, Document
+from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking
+from clinic.errors import Conflict, DomainError, NotAllowed
+from clinic.extensions import db
+from clinic.i18n import bangkok_today, fiscal_year, format_datetime
+from clinic.notifications.services import queue_email
+from clinic.organisations.models import Department, Topic
+from clinic.scheduling.models import Slot
+from clinic.scheduling.services import holiday_name, leave_on, slot_is_bookable
+
+MAX_ATTENDEES = 10
+MAX_DETAILS = 4000
+MAX_REASON = 1000
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+SLOT_TAKEN = _l("ช่วงเวลานี้เพิ่งถูกจองไป กรุณาเลือกช่วงเวลาอื่น")
+
+
+@dataclass(frozen=True)
+class AttendeeInput:
+    name: str
+    position: str
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    slot: Slot
+    department: Department
+    topic: Topic
+    request_details: str
+    attendees: list[AttendeeInput]
+    document: documents.Upload | None = None
+
+
+def new_reference(now: datetime) -> str:
+    """'OPDC-2569-7KQ4M2': the BE fiscal year and a random code a person can read out on the phone."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"OPDC-{fiscal_year(bangkok_today(now))}-{code}"
+
+
+def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder: str, max_upload: int) -> Booking:
+    """Book a seat in a slot for a department. The database decides races: of two requests for the
+    last seat, one wins and the other gets `Conflict` ("this slot was just taken")."""
+    slot, department, topic = request.slot, request.department, request.topic
+    if not can_book_for(actor, department):
+        raise NotAllowed(_l("คุณจองให้ส่วนราชการนี้ไม่ได้"), field="department")
+    if not slot_is_bookable(slot, topic, now):
+        raise DomainError(_l("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), field="slot")
+    day = bangkok_today(slot.starts_at)
+    if not slot.opened_on_closed_day and (holiday_name(day) or leave_on(slot.advisor_id, day)):
+        raise DomainError(_l("ช่วงเวลานี้ตรงกับวันหยุดหรือวันลาของที่ปรึกษา"), field="slot")
+    details = request.request_details.strip()
+    if not details:
+        raise DomainError(_l("ระบุเรื่องที่ต้องการรับคำปรึกษา"), field="request_details")
+    if len(details) > MAX_DETAILS:
+        raise DomainError(_l("เรื่องที่ขอรับคำปรึกษายาวเกิน %(n)s ตัวอักษร", n=MAX_DETAILS), field="request_details")
+    attendees = [a for a in request.attendees if a.name.strip() or a.position.strip()]
+    if not attendees:
+        raise DomainError(_l("ระบุผู้เข้าร่วมอย่างน้อย 1 คน"), field="attendees")
+    if len(attendees) > MAX_ATTENDEES:
+        raise DomainError(_l("ผู้เข้าร่วมได้ไม่เกิน %(n)s คน", n=MAX_ATTENDEES), field="attendees")
+    if any(not a.name.strip() or not a.position.strip() for a in attendees):
+        raise DomainError(_l("ระบุทั้งชื่อและตำแหน่งของผู้เข้าร่วมทุกคน"), field="attendees")
+    checked = documents.check_upload(request.document, max_upload) if request.document else None
+
+    booking = insert_booking(actor, request, details, attendees, now)
+    if checked:
+        stored_name = documents.store(checked, upload_folder)
+        db.session.add(
+            Document(
+                booking=booking, filename=checked.filename, stored_name=stored_name, kind=checked.kind,
+                size=len(checked.data), sha256=checked.sha256, uploaded_by_id=actor.id, uploaded_at=now,
+            )
+        )
+    record_event(actor, "booking.created", booking, now, department_id=department.id,
+                 reference=booking.reference, slot_id=slot.id, seat=booking.seat_number)
+    queue_email(
+        [slot.advisor.email, actor.email],
+        f"[OPDC Clinic] คำขอรับคำปรึกษา {booking.reference}",
+        f"{department.name_th} ขอรับคำปรึกษาเรื่อง {topic.name_th}\n"
+        f"วันเวลา: {format_datetime(slot.starts_at, language='th')}\n"
+        f"เลขที่อ้างอิง: {booking.reference}\n\n{details}\n",
+        now,
+    )
+    return booking
+
+
+def insert_booking(
+    actor: User, request: BookingRequest, details: str, attendees: list[AttendeeInput], now: datetime
+) -> Booking:
+    slot = request.slot
+    for _attempt in range(slot.capacity):
+        taken = set(
+            db.session.scalars(
+                select(Booking.seat_number).where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE_STATUSES))
+            )
+        )
+        free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
+        if not free:
+            raise Conflict(SLOT_TAKEN, field="slot")
+        booking = Booking(
+            reference=new_reference(now),
+            slot_id=slot.id,
+            slot_capacity=slot.capacity,
+            seat_number=free[0],
+            department_id=request.department.id,
+            topic_id=request.topic.id,
+            booked_by_id=actor.id,
+            status="pending",
+            request_details=details,
+            created_at=now,
+            attendees=[Attendee(name=a.name.strip()[:200], position=a.position.strip()[:200]) for a in attendees],
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+                db.session.flush()
+        except IntegrityError:
+            continue  # someone took that seat between our read and our insert: look again
+        return booking
+    raise Conflict(SLOT_TAKEN, field="slot")
+
+
+def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
+    if not can_cancel_booking(actor, booking, now):
+        raise NotAllowed(_l("ยกเลิกการจองนี้ไม่ได้"))
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_l("ระบุเหตุผลที่ยกเลิก"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=MAX_REASON), field="reason")
+    previous = booking.status
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    booking.cancelled_by_id = actor.id
+    booking.cancel_reason = reason
+    record_event(actor, "booking.cancelled", booking, now, department_id=booking.department_id,
+                 reason=reason, previous_status=previous)
+    queue_email(
+        [booking.slot.advisor.email, booking.booked_by.email],
+        f"[OPDC Clinic] ยกเลิกการจอง {booking.reference}",
+        f"การจอง {booking.reference} ({format_datetime(booking.slot.starts_at, language='th')}) ถูกยกเลิก\n"
+        f"เหตุผล: {reason}\n",
+        now,
+    )
+    return booking
+
+
+def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
+    if not can_decide_booking(actor, booking, now):
+        raise NotAllowed(_l("ยืนยันการจองนี้ไม่ได้"))
+    booking.status = "confirmed"
+    booking.decided_at = now
+    booking.decided_by_id = actor.id
+    record_event(actor, "booking.confirmed", booking, now, department_id=booking.department_id)
+    slot = booking.slot
+    where = slot.location if slot.mode == "onsite" else slot.meeting_url
+    queue_email(
+        [booking.booked_by.email],
+        f"[OPDC Clinic] ยืนยันการนัดหมาย {booking.reference}",
+        f"ที่ปรึกษา {slot.advisor.name} ยืนยันการนัดหมาย {booking.reference}\n"
+        f"วันเวลา: {format_datetime(slot.starts_at, language='th')}\nสถานที่: {where}\n",
+        now,
+    )
+    return booking
+
+
+def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
+    if not can_decide_booking(actor, booking, now):
+        raise NotAllowed(_l("ปฏิเสธการจองนี้ไม่ได้"))
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_l("ระบุเหตุผลที่ปฏิเสธ"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=MAX_REASON), field="reason")
+    booking.status = "declined"
+    booking.decided_at = now
+    booking.decided_by_id = actor.id
+    booking.decline_reason = reason
+    record_event(actor, "booking.declined", booking, now, department_id=booking.department_id, reason=reason)
+    queue_email(
+        [booking.booked_by.email],
+        f"[OPDC Clinic] ไม่สามารถรับนัดหมาย {booking.reference}",
+        f"ที่ปรึกษาไม่สามารถรับนัดหมาย {booking.reference} ได้\nเหตุผล: {reason}\n",
+        now,
+    )
+    return booking

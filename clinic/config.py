@@ -1,0 +1,55 @@
+"""Configuration defaults. Order of precedence: these defaults, then environment variables,
+then `instance/config.py`, then the mapping a test passes to `create_app`."""
+
+import os
+from datetime import timedelta
+
+
+class Defaults:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from DATABASE_URL or the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB document plus the rest of the form
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "th"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+    LANGUAGES = ("th", "en")
+
+    MAIL_FROM = "OPDC Clinic <clinic@opdc.go.th>"
+    MAIL_URL: str | None = None  # smtp://user:pass@host:port ; empty means .eml files under instance/mail/
+
+
+ENVIRONMENT_KEYS = ("SECRET_KEY", "MAIL_URL", "MAIL_FROM", "SESSION_COOKIE_SECURE")
+
+
+def from_environment() -> dict:
+    """Settings taken from environment variables (DATABASE_URL becomes SQLALCHEMY_DATABASE_URI)."""
+    found: dict = {}
+    if os.environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    for key in ENVIRONMENT_KEYS:
+        if key in os.environ:
+            value: object = os.environ[key]
+            if key == "SESSION_COOKIE_SECURE":
+                value = value.lower() in ("1", "true", "yes")
+            found[key] = value
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` and `postgresql://` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,23 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    "officer": "bookings.case_file",
+    "coordinator": "bookings.case_file",
+    "advisor": "scheduling.sessions",
+    "admin": "reports.sessions",
+}
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    return render_template("main/home.html")
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}

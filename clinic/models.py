@@ -1,0 +1,21 @@
+"""Every model, imported in one place so that metadata and Alembic see the whole schema."""
+
+from clinic.accounts.models import User
+from clinic.audit.models import AuditEvent
+from clinic.bookings.models import Attendee, Booking, Document
+from clinic.notifications.models import OutboxMessage
+from clinic.organisations.models import Department, Ministry, Topic
+from clinic.records.models import (
+    Acknowledgement,
+    ActionItem,
+    ConsultationRecord,
+    InternalNote,
+    RecordRevision,
+)
+from clinic.scheduling.models import AdvisorLeave, ClinicDay, Slot
+
+__all__ = [
+    "Acknowledgement", "ActionItem", "AdvisorLeave", "Attendee", "AuditEvent", "Booking", "ClinicDay",
+    "ConsultationRecord", "Department", "Document", "InternalNote", "Ministry", "OutboxMessage",
+    "RecordRevision", "Slot", "Topic", "User",
+]

@@ -1,0 +1,60 @@
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.extensions import db
+
+
+class Ministry(db.Model):
+    __tablename__ = "ministries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_th: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    abbreviation: Mapped[str] = mapped_column(String(30))
+
+    departments: Mapped[list["Department"]] = relationship(
+        back_populates="ministry", order_by="Department.id"
+    )
+
+    def __str__(self) -> str:
+        return self.name_th
+
+
+class Department(db.Model):
+    """A department (กรม) or office under a ministry. Abbreviations repeat across ministries."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("ministry_id", "name_th"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(ForeignKey("ministries.id"), index=True)
+    name_th: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    abbreviation: Mapped[str] = mapped_column(String(30))
+
+    ministry: Mapped[Ministry] = relationship(back_populates="departments")
+
+    def __str__(self) -> str:
+        return self.name_th
+
+
+advisor_topics = Table(
+    "advisor_topics",
+    db.metadata,
+    Column("advisor_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(db.Model):
+    """A subject OPDC advises on (การปรับปรุงโครงสร้าง..., พ.ร.บ.การปฏิบัติราชการทางอิเล็กทรอนิกส์ ...)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_th: Mapped[str] = mapped_column(String(300), unique=True)
+    name_en: Mapped[str] = mapped_column(String(300))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name_th

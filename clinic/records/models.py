@@ -1,0 +1,130 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.accounts.models import User
+from clinic.bookings.models import Booking
+from clinic.database import UTCDateTime, utcnow
+from clinic.extensions import db
+from clinic.organisations.models import Department
+
+
+class ConsultationRecord(db.Model):
+    """What was discussed in a session. Its content lives in revisions: at most one draft at a time,
+    and a published revision is never changed; a correction is a new revision."""
+
+    __tablename__ = "consultation_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped[Booking] = relationship()
+    revisions: Mapped[list["RecordRevision"]] = relationship(
+        back_populates="record", order_by="RecordRevision.number"
+    )
+    action_items: Mapped[list["ActionItem"]] = relationship(
+        back_populates="record", order_by="ActionItem.id"
+    )
+
+    @property
+    def draft(self) -> "RecordRevision | None":
+        return next((r for r in self.revisions if r.published_at is None), None)
+
+    @property
+    def published(self) -> "RecordRevision | None":
+        """The latest published revision: what the department reads."""
+        return next((r for r in reversed(self.revisions) if r.published_at is not None), None)
+
+
+class RecordRevision(db.Model):
+    __tablename__ = "record_revisions"
+    __table_args__ = (
+        UniqueConstraint("record_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        Index(
+            "uq_record_revisions_one_draft",
+            "record_id",
+            unique=True,
+            sqlite_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("consultation_records.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    attendance: Mapped[str] = mapped_column(Text, default="")
+    issues_raised: Mapped[str] = mapped_column(Text, default="")
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    record: Mapped[ConsultationRecord] = relationship(back_populates="revisions")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    acknowledgements: Mapped[list["Acknowledgement"]] = relationship(back_populates="revision")
+
+
+class Acknowledgement(db.Model):
+    """A department's acknowledgement that it received one revision of the guidance."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("revision_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("record_revisions.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    revision: Mapped[RecordRevision] = relationship(back_populates="acknowledgements")
+    user: Mapped[User] = relationship()
+
+
+ACTION_OWNERS = ("department", "opdc")
+ACTION_STATUSES = ("open", "in_progress", "done")
+
+
+class ActionItem(db.Model):
+    """A next step agreed in a session, owned by the department or by OPDC, followed up to done."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (
+        CheckConstraint("owner IN ('department', 'opdc')", name="owner_known"),
+        CheckConstraint("status IN ('open', 'in_progress', 'done')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("consultation_records.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(12))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    progress_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    record: Mapped[ConsultationRecord] = relationship(back_populates="action_items")
+    department: Mapped[Department] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+
+class InternalNote(db.Model):
+    """An advisor's note on a case that only OPDC staff may read."""
+
+    __tablename__ = "internal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()

@@ -1,0 +1,45 @@
+from clinic.accounts.models import User
+from clinic.accounts.policies import can_view_department, is_department_user, is_opdc
+from clinic.bookings.models import Booking
+from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
+
+__all__ = [
+    "can_acknowledge", "can_read_internal_notes", "can_read_record", "can_update_action_item", "can_write_record",
+]
+
+
+def can_write_record(user: User, booking: Booking) -> bool:
+    """The advisor who held the session writes its record, once the booking was confirmed."""
+    return (
+        user.is_authenticated
+        and user.role == "advisor"
+        and booking.slot.advisor_id == user.id
+        and booking.status == "confirmed"
+    )
+
+
+def can_read_record(user: User, record: ConsultationRecord) -> bool:
+    """OPDC reads drafts too; the department reads a record once a revision is published."""
+    if is_opdc(user):
+        return True
+    return can_view_department(user, record.booking.department) and record.published is not None
+
+
+def can_read_internal_notes(user: User) -> bool:
+    return is_opdc(user)
+
+
+def can_acknowledge(user: User, revision: RecordRevision) -> bool:
+    return (
+        is_department_user(user)
+        and revision.published_at is not None
+        and can_view_department(user, revision.record.booking.department)
+        and revision is revision.record.published
+    )
+
+
+def can_update_action_item(user: User, item: ActionItem) -> bool:
+    """The department reports on the steps it owns; OPDC advisors update any step."""
+    if user.is_authenticated and user.role == "advisor":
+        return True
+    return item.owner == "department" and is_department_user(user) and can_view_department(user, item.department)

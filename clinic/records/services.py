@@ -1,0 +1,191 @@
+"""Consultation records: drafting, publishing as immutable revisions, acknowledgement, action items."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from clinic.accounts.models import User
+from clinic.audit.services import record_event
+from clinic.bookings.models import Booking
+from clinic.errors import Conflict, DomainError, NotAllowed
+from clinic.extensions import db
+from clinic.i18n import as_utc, bangkok_today
+from clinic.notifications.services import queue_email
+from clinic.records.models import (
+    ACTION_OWNERS,
+    ACTION_STATUSES,
+    Acknowledgement,
+    ActionItem,
+    ConsultationRecord,
+    InternalNote,
+    RecordRevision,
+)
+from clinic.records.policies import (
+    can_acknowledge,
+    can_read_internal_notes,
+    can_update_action_item,
+    can_write_record,
+)
+
+MAX_TEXT = 10000
+MAX_ITEM = 1000
+
+
+@dataclass(frozen=True)
+class RecordContent:
+    attendance: str
+    issues_raised: str
+    guidance: str
+
+
+def record_for(booking: Booking) -> ConsultationRecord | None:
+    return db.session.scalar(select(ConsultationRecord).where(ConsultationRecord.booking_id == booking.id))
+
+
+def check_length(value: str, field: str, limit: int = MAX_TEXT) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise DomainError(_l("ข้อความยาวเกิน %(n)s ตัวอักษร", n=limit), field=field)
+    return value
+
+
+def save_draft(
+    actor: User, booking: Booking, content: RecordContent, attended_ids: set[int], now: datetime
+) -> RecordRevision:
+    """Write the draft revision, starting it from the published one when the record was published."""
+    if not can_write_record(actor, booking):
+        raise NotAllowed(_l("คุณบันทึกผลการให้คำปรึกษาของนัดหมายนี้ไม่ได้"))
+    values = {
+        "attendance": check_length(content.attendance, "attendance"),
+        "issues_raised": check_length(content.issues_raised, "issues_raised"),
+        "guidance": check_length(content.guidance, "guidance"),
+    }
+    known = {a.id for a in booking.attendees}
+    if not attended_ids <= known:
+        raise DomainError(_l("ผู้เข้าร่วมที่เลือกไม่อยู่ในการจองนี้"), field="attended")
+    record = record_for(booking)
+    if record is None:
+        record = ConsultationRecord(booking=booking, created_by_id=actor.id, created_at=now)
+        db.session.add(record)
+        db.session.flush()
+    draft = record.draft
+    if draft is None:
+        draft = RecordRevision(record=record, number=len(record.revisions) + 1, author_id=actor.id, created_at=now)
+        db.session.add(draft)
+    for name, value in values.items():
+        setattr(draft, name, value)
+    draft.updated_at = now
+    for attendee in booking.attendees:
+        attendee.attended = attendee.id in attended_ids
+    record_event(actor, "record.draft_saved", draft, now, department_id=booking.department_id, number=draft.number)
+    return draft
+
+
+def publish_record(actor: User, record: ConsultationRecord, now: datetime) -> RecordRevision:
+    """Publish the draft to the department. The revision is frozen from then on."""
+    booking = record.booking
+    if not can_write_record(actor, booking):
+        raise NotAllowed(_l("คุณเผยแพร่บันทึกนี้ไม่ได้"))
+    draft = record.draft
+    if draft is None:
+        raise Conflict(_l("ไม่มีร่างที่รอเผยแพร่"))
+    if as_utc(booking.slot.starts_at) > now:
+        raise DomainError(_l("เผยแพร่ได้หลังเริ่มการให้คำปรึกษาแล้ว"))
+    if not draft.guidance.strip():
+        raise DomainError(_l("ระบุคำแนะนำที่ให้ก่อนเผยแพร่"), field="guidance")
+    draft.published_at = now
+    draft.published_by_id = actor.id
+    record_event(actor, "record.published", draft, now, department_id=booking.department_id, number=draft.number)
+    recipients = [booking.booked_by.email]
+    queue_email(
+        recipients,
+        f"[OPDC Clinic] บันทึกผลการให้คำปรึกษา {booking.reference} (ฉบับที่ {draft.number})",
+        f"ที่ปรึกษาเผยแพร่บันทึกผลการให้คำปรึกษาของ {booking.reference} แล้ว กรุณาเข้าสู่ระบบเพื่ออ่านและรับทราบ\n",
+        now,
+    )
+    return draft
+
+
+def acknowledge(actor: User, revision: RecordRevision, now: datetime) -> Acknowledgement:
+    if not can_acknowledge(actor, revision):
+        raise NotAllowed(_l("คุณรับทราบบันทึกนี้ไม่ได้"))
+    department_id = revision.record.booking.department_id
+    existing = db.session.scalar(
+        select(Acknowledgement).where(
+            Acknowledgement.revision_id == revision.id, Acknowledgement.department_id == department_id
+        )
+    )
+    if existing:
+        raise Conflict(_l("ส่วนราชการรับทราบบันทึกฉบับนี้แล้ว"))
+    ack = Acknowledgement(revision=revision, department_id=department_id, user_id=actor.id, acknowledged_at=now)
+    db.session.add(ack)
+    record_event(actor, "record.acknowledged", revision, now, department_id=department_id, number=revision.number)
+    return ack
+
+
+def add_action_item(
+    actor: User, booking: Booking, description: str, owner: str, due_on: date | None, now: datetime
+) -> ActionItem:
+    if not can_write_record(actor, booking):
+        raise NotAllowed(_l("คุณเพิ่มขั้นตอนต่อไปของนัดหมายนี้ไม่ได้"))
+    description = description.strip()
+    if not description:
+        raise DomainError(_l("ระบุสิ่งที่ต้องดำเนินการ"), field="description")
+    description = check_length(description, "description", MAX_ITEM)
+    if owner not in ACTION_OWNERS:
+        raise DomainError(_l("เลือกผู้รับผิดชอบ"), field="owner")
+    if due_on is None:
+        raise DomainError(_l("ระบุวันครบกำหนด"), field="due_on")
+    if due_on < bangkok_today(now):
+        raise DomainError(_l("วันครบกำหนดต้องไม่อยู่ในอดีต"), field="due_on")
+    record = record_for(booking)
+    if record is None:
+        record = ConsultationRecord(booking=booking, created_by_id=actor.id, created_at=now)
+        db.session.add(record)
+    item = ActionItem(
+        record=record, department_id=booking.department_id, description=description, owner=owner,
+        due_on=due_on, status="open", created_at=now, updated_at=now, updated_by_id=actor.id,
+    )
+    db.session.add(item)
+    record_event(actor, "action_item.created", item, now, department_id=booking.department_id, owner=owner)
+    return item
+
+
+def update_action_item(actor: User, item: ActionItem, status: str, note: str, now: datetime) -> ActionItem:
+    if not can_update_action_item(actor, item):
+        raise NotAllowed(_l("คุณปรับสถานะขั้นตอนนี้ไม่ได้"))
+    if status not in ACTION_STATUSES:
+        raise DomainError(_l("เลือกสถานะ"), field="status")
+    note = check_length(note, "note", MAX_ITEM)
+    previous = item.status
+    item.status = status
+    if note:
+        item.progress_note = note
+    item.updated_at = now
+    item.updated_by_id = actor.id
+    record_event(actor, "action_item.updated", item, now, department_id=item.department_id,
+                 previous_status=previous, status=status, note=note)
+    return item
+
+
+def add_internal_note(actor: User, booking: Booking, body: str, now: datetime) -> InternalNote:
+    if not can_read_internal_notes(actor):
+        raise NotAllowed(_l("เฉพาะเจ้าหน้าที่ ก.พ.ร. เท่านั้น"))
+    body = body.strip()
+    if not body:
+        raise DomainError(_l("พิมพ์บันทึกภายใน"), field="body")
+    body = check_length(body, "body")
+    note = InternalNote(booking_id=booking.id, author_id=actor.id, body=body, created_at=now)
+    db.session.add(note)
+    record_event(actor, "internal_note.added", note, now, department_id=booking.department_id)
+    return note
+
+
+def internal_notes(booking: Booking) -> list[InternalNote]:
+    return list(
+        db.session.scalars(
+            select(InternalNote).where(InternalNote.booking_id == booking.id).order_by(InternalNote.created_at)
+        )
+    )

@@ -1,0 +1,34 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TimeField
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
+
+from clinic.scheduling.models import MAX_CAPACITY
+from clinic.scheduling.services import MAX_REPEAT_WEEKS
+
+
+class SlotForm(FlaskForm):
+    first_day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    start = TimeField(_l("เวลาเริ่ม"), validators=[InputRequired(_l("ระบุเวลาเริ่มให้ถูกต้อง"))])
+    end = TimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])
+    mode = RadioField(
+        _l("รูปแบบ"),
+        choices=[SelectChoice("onsite", _l("ณ สำนักงาน ก.พ.ร.")), SelectChoice("online", _l("ออนไลน์"))],
+        default="onsite",
+        validators=[InputRequired(_l("เลือกรูปแบบ"))],
+    )
+    location = StringField(_l("ห้องประชุม"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
+    meeting_url = StringField(
+        _l("ลิงก์การประชุมออนไลน์"),
+        validators=[Optional(), Length(max=500, message=_l("ยาวเกิน 500 ตัวอักษร")), URL(message=_l("ลิงก์ไม่ถูกต้อง"))],
+    )
+    capacity = IntegerField(
+        _l("จำนวนส่วนราชการที่รับได้"),
+        default=1,
+        validators=[InputRequired(_l("ระบุจำนวน")), NumberRange(1, MAX_CAPACITY, _l("ระหว่าง %(min)s ถึง %(max)s"))],
+    )
+    weeks = IntegerField(
+        _l("ทำซ้ำทุกสัปดาห์ (จำนวนสัปดาห์)"),
+        default=1,
+        validators=[InputRequired(_l("ระบุจำนวนสัปดาห์")), NumberRange(1, MAX_REPEAT_WEEKS, _l("ระหว่าง %(min)s ถึง %(max)s"))],
+    )

@@ -1,0 +1,201 @@
+"""Advisors' availability: creating slots, closed days (leave and Thai public holidays), open-slot search."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from clinic.accounts.models import User
+from clinic.audit.services import record_event
+from clinic.bookings.models import ACTIVE_STATUSES, Booking
+from clinic.errors import Conflict, DomainError, NotAllowed
+from clinic.extensions import db
+from clinic.i18n import BANGKOK, as_utc, to_bangkok
+from clinic.organisations.models import Topic, advisor_topics
+from clinic.scheduling.models import MAX_CAPACITY, MODES, AdvisorLeave, Slot
+
+BOOKING_LEAD_TIME = timedelta(hours=2)
+MAX_REPEAT_WEEKS = 26
+MIN_SLOT_LENGTH = timedelta(minutes=15)
+MAX_SLOT_LENGTH = timedelta(hours=8)
+
+
+@lru_cache(maxsize=32)
+def thai_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("TH", years=year, language="th")
+
+
+def holiday_name(day: date) -> str | None:
+    return thai_holidays(day.year).get(day)
+
+
+def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
+    return db.session.scalar(
+        select(AdvisorLeave).where(
+            AdvisorLeave.advisor_id == advisor_id, AdvisorLeave.first_day <= day, AdvisorLeave.last_day >= day
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """What an advisor asks for: one slot, or the same hours repeated weekly."""
+
+    first_day: date
+    start: time
+    end: time
+    mode: str
+    location: str = ""
+    meeting_url: str = ""
+    capacity: int = 1
+    weeks: int = 1
+
+
+def create_slots(actor: User, advisor: User, plan: SlotPlan, now: datetime, open_closed_days: bool = False) -> list[Slot]:
+    """Create the slots of `plan` for `advisor`, all or none.
+
+    An advisor creates their own slots; an administrator may create them for any advisor and is the only
+    one who may open a slot on a public holiday or a day of leave (`open_closed_days`)."""
+    if not (actor.role == "admin" or (actor.role == "advisor" and actor.id == advisor.id)):
+        raise NotAllowed(_l("คุณจัดการได้เฉพาะปฏิทินของตนเอง"))
+    if advisor.role != "advisor":
+        raise DomainError(_l("ผู้ใช้นี้ไม่ใช่ที่ปรึกษา"))
+    if open_closed_days and actor.role != "admin":
+        raise NotAllowed(_l("เฉพาะผู้ดูแลระบบเท่านั้นที่เปิดช่วงเวลาในวันหยุดได้"))
+    validate_plan(plan)
+
+    slots = []
+    for week in range(plan.weeks):
+        day = plan.first_day + timedelta(weeks=week)
+        starts_at = datetime.combine(day, plan.start, BANGKOK).astimezone(now.tzinfo)
+        ends_at = datetime.combine(day, plan.end, BANGKOK).astimezone(now.tzinfo)
+        if starts_at <= now:
+            raise DomainError(_l("เวลาเริ่มต้องอยู่ในอนาคต"), field="first_day")
+        if not open_closed_days:
+            refuse_closed_day(advisor.id, day)
+        refuse_overlap(advisor.id, starts_at, ends_at)
+        slots.append(
+            Slot(
+                advisor_id=advisor.id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=plan.capacity,
+                mode=plan.mode,
+                location=plan.location.strip() if plan.mode == "onsite" else "",
+                meeting_url=plan.meeting_url.strip() if plan.mode == "online" else "",
+                opened_on_closed_day=open_closed_days,
+                created_at=now,
+            )
+        )
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(slots)
+            db.session.flush()
+    except IntegrityError as error:
+        # Another request created an overlapping slot between our check and our insert.
+        raise Conflict(_l("ช่วงเวลานี้ซ้อนกับช่วงเวลาอื่นของคุณ")) from error
+    for slot in slots:
+        record_event(actor, "slot.created", slot, now, advisor_id=advisor.id, starts_at=slot.starts_at.isoformat())
+    return slots
+
+
+def validate_plan(plan: SlotPlan) -> None:
+    if plan.mode not in MODES:
+        raise DomainError(_l("เลือกรูปแบบการให้คำปรึกษา"), field="mode")
+    if plan.mode == "onsite" and not plan.location.strip():
+        raise DomainError(_l("ระบุห้องประชุม"), field="location")
+    if plan.mode == "online" and not plan.meeting_url.strip().startswith("https://"):
+        raise DomainError(_l("ระบุลิงก์การประชุมออนไลน์ที่ขึ้นต้นด้วย https://"), field="meeting_url")
+    if not 1 <= plan.capacity <= MAX_CAPACITY:
+        raise DomainError(_l("จำนวนที่นั่งต้องอยู่ระหว่าง 1 ถึง %(max)s", max=MAX_CAPACITY), field="capacity")
+    if not 1 <= plan.weeks <= MAX_REPEAT_WEEKS:
+        raise DomainError(_l("ทำซ้ำได้ 1 ถึง %(max)s สัปดาห์", max=MAX_REPEAT_WEEKS), field="weeks")
+    length = datetime.combine(plan.first_day, plan.end) - datetime.combine(plan.first_day, plan.start)
+    if length <= timedelta(0):
+        raise DomainError(_l("เวลาสิ้นสุดต้องหลังเวลาเริ่ม"), field="end")
+    if not MIN_SLOT_LENGTH <= length <= MAX_SLOT_LENGTH:
+        raise DomainError(_l("ช่วงเวลาหนึ่งต้องยาว 15 นาทีถึง 8 ชั่วโมง"), field="end")
+
+
+def refuse_closed_day(advisor_id: int, day: date) -> None:
+    name = holiday_name(day)
+    if name:
+        raise DomainError(_l("วันที่ %(day)s เป็นวันหยุดราชการ (%(name)s)", day=day.isoformat(), name=name), field="first_day")
+    if leave_on(advisor_id, day):
+        raise DomainError(_l("วันที่ %(day)s คุณลาอยู่", day=day.isoformat()), field="first_day")
+
+
+def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> None:
+    clash = db.session.scalar(
+        select(Slot.starts_at).where(
+            Slot.advisor_id == advisor_id,
+            Slot.status == "open",
+            Slot.starts_at < ends_at,
+            Slot.ends_at > starts_at,
+        )
+    )
+    if clash is not None:
+        local = to_bangkok(clash)
+        raise DomainError(
+            _l("ช่วงเวลานี้ซ้อนกับช่วงเวลาที่มีอยู่แล้ว (%(when)s)", when=f"{local:%Y-%m-%d %H:%M}"), field="start"
+        )
+
+
+def active_bookings_count():
+    """Correlated count of a slot's active bookings."""
+    return (
+        select(func.count(Booking.id))
+        .where(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_STATUSES))
+        .correlate(Slot)
+        .scalar_subquery()
+    )
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    slot: Slot
+    seats_left: int
+
+
+def open_slots_for_topic(topic: Topic, now: datetime, days_ahead: int = 56, limit: int = 200) -> list[OpenSlot]:
+    """Slots with a free seat, of advisors expert in `topic`, starting from now plus the lead time.
+    One query, whatever the number of slots."""
+    taken = active_bookings_count().label("taken")
+    rows = db.session.execute(
+        select(Slot, taken)
+        .options(joinedload(Slot.advisor))
+        .where(
+            Slot.status == "open",
+            Slot.starts_at >= now + BOOKING_LEAD_TIME,
+            Slot.starts_at < now + timedelta(days=days_ahead),
+            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
+            taken < Slot.capacity,
+        )
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(limit)
+    ).all()
+    return [OpenSlot(slot, slot.capacity - count) for slot, count in rows]
+
+
+def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
+    return (
+        slot.status == "open"
+        and as_utc(slot.starts_at) >= now + BOOKING_LEAD_TIME
+        and topic.is_active
+        and topic in slot.advisor.expertise
+    )
+
+
+def advisor_slots_between(advisor: User, start: datetime, end: datetime) -> list[Slot]:
+    return list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+            .order_by(Slot.starts_at)
+        )
+    )

@@ -1,0 +1,30 @@
+"""Helpers shared by the routes: the request's clock and turning domain errors into form errors."""
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash
+from flask_wtf import FlaskForm
+
+from clinic.errors import DomainError, NotAllowed
+
+PUBLIC_ENDPOINTS = {"static", "main.home", "main.health", "accounts.login", "accounts.set_language"}
+
+
+def request_now() -> datetime:
+    """The time a request acts at. Tests may pin it with the NOW config key."""
+    pinned = current_app.config.get("NOW")
+    return pinned() if callable(pinned) else datetime.now(UTC)
+
+
+def show_error(error: DomainError, form: FlaskForm | None = None) -> int:
+    """Put the message next to its field when the form has it, else flash it. Returns the HTTP status."""
+    if isinstance(error, NotAllowed) and form is None:
+        abort(403)
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    elif form is not None:
+        form.form_errors.append(str(error.message))
+    else:
+        flash(str(error.message), "danger")
+    return error.status_code

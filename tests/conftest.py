@@ -1,0 +1,173 @@
+"""Fixtures: a fresh database per test (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+an app pinned to a fixed time, and the people of the tests."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from clinic import create_app
+from clinic.config import normalise_database_url
+from clinic.extensions import db
+from tests import factories
+from tests.factories import NOW, PASSWORD
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def schema(database_url, tmp_path_factory):
+    """Create the schema once per run, from the models (migrations are tested on their own)."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        db.engine.dispose()
+    return database_url
+
+
+def test_config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 220}
+        if database_url.startswith("postgresql")
+        else {},
+        "SECRET_KEY": "test secret",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "MAIL_FOLDER": str(tmp_path / "mail"),
+        "NOW": lambda: NOW,
+    }
+
+
+def empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(schema, tmp_path, request):
+    config = test_config(schema, tmp_path)
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        config.update(marker.kwargs)
+    app = create_app(config)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user, password: str = PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def topic(app):
+    return factories.make_topic(name_th="การปรับปรุงโครงสร้างการแบ่งส่วนราชการภายในกรม")
+
+
+@pytest.fixture
+def other_topic(app):
+    return factories.make_topic(name_th="รางวัลเลิศรัฐ")
+
+
+@pytest.fixture
+def ministry(app):
+    return factories.make_ministry(name_th="กระทรวงอุตสาหกรรม", abbreviation="อก.")
+
+
+@pytest.fixture
+def department(ministry):
+    return factories.make_department(ministry, name_th="กรมโรงงานอุตสาหกรรม", abbreviation="กรอ.")
+
+
+@pytest.fixture
+def sister_department(ministry):
+    return factories.make_department(ministry, name_th="กรมส่งเสริมอุตสาหกรรม", abbreviation="กสอ.")
+
+
+@pytest.fixture
+def officer(department):
+    return factories.make_user("officer", department=department, name="นายอนุชา โรงงานดี", email="officer@diw.go.th")
+
+
+@pytest.fixture
+def colleague(department):
+    return factories.make_user("officer", department=department, name="นางสาวสุดา ร่วมกรม")
+
+
+@pytest.fixture
+def sister_officer(sister_department):
+    return factories.make_user("officer", department=sister_department, name="นางพิมพ์ ส่งเสริม")
+
+
+@pytest.fixture
+def other_department_officer(app):
+    return factories.make_user("officer", name="นายธนากร ต่างกรม")
+
+
+@pytest.fixture
+def coordinator(ministry):
+    return factories.make_user("coordinator", ministry=ministry, name="นางรัตนา ประสานงาน")
+
+
+@pytest.fixture
+def advisor(topic):
+    return factories.make_user("advisor", name="นายสมชาย ใจดี", email="somchai@opdc.go.th", expertise=[topic])
+
+
+@pytest.fixture
+def other_advisor(topic):
+    return factories.make_user("advisor", name="นางวิไล รักษ์ดิจิทัล", expertise=[topic])
+
+
+@pytest.fixture
+def admin(app):
+    return factories.make_user("admin", name="นางสาวดวงใจ ผู้ดูแล", email="admin@opdc.go.th")
+
+
+@pytest.fixture
+def slot(advisor):
+    return factories.make_slot(advisor, NOW + timedelta(days=7))
+
+
+@pytest.fixture
+def booking(slot, officer, topic):
+    return factories.make_booking(slot, officer, topic)
