@@ -3,6 +3,8 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from werkzeug.security import generate_password_hash
+
 from clinic.accounts.models import User
 from clinic.bookings.models import Attendee, Booking
 from clinic.extensions import db
@@ -13,6 +15,7 @@ from clinic.scheduling.models import Slot
 # Wednesday 25 November 2026, 10:00 in Bangkok: a working day, no holiday.
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")  # hashed once: scrypt is slow on purpose
 
 _counter = itertools.count(1)
 
@@ -56,8 +59,7 @@ def make_user(role: str = "officer", **overrides) -> User:
     if role == "coordinator" and "ministry" not in values and "ministry_id" not in values:
         values["ministry"] = make_ministry()
     expertise = values.pop("expertise", [])
-    user = User(**values)
-    user.set_password(PASSWORD)
+    user = User(password_hash=PASSWORD_HASH, **values)
     user.expertise = list(expertise)
     db.session.add(user)
     db.session.flush()
