@@ -85,6 +85,7 @@ def client(app):
 @pytest.fixture
 def login(client):
     def sign_in(user, password: str = PASSWORD):
+        db.session.commit()  # what the test set up is real before any request (a request may roll back)
         client.post("/logout")
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.forms import Form
 from clinic.records.services import MAX_ITEM, MAX_TEXT
 
 TOO_LONG = _l("ยาวเกิน %(max)d ตัวอักษร")
@@ -14,7 +14,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     attended = CheckboxesField(_l("ผู้เข้าร่วมที่มาจริง"), coerce=int, validate_choice=False)
     attendance = TextAreaField(_l("การเข้าร่วม (หมายเหตุ)"), validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)])
     issues_raised = TextAreaField(_l("ประเด็นที่หารือ"), validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)])
@@ -22,7 +22,7 @@ class RecordForm(FlaskForm):
     internal_note = TextAreaField(_l("บันทึกภายใน (ส่วนราชการมองไม่เห็น)"), validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)])
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(Form):
     description = TextAreaField(
         _l("สิ่งที่ต้องดำเนินการ"),
         validators=[DataRequired(_l("ระบุสิ่งที่ต้องดำเนินการ")), Length(max=MAX_ITEM, message=TOO_LONG)],

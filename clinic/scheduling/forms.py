@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TimeField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
+from clinic.forms import Form
 from clinic.scheduling.models import MAX_CAPACITY
 from clinic.scheduling.services import MAX_REPEAT_WEEKS
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     first_day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
     start = TimeField(_l("เวลาเริ่ม"), validators=[InputRequired(_l("ระบุเวลาเริ่มให้ถูกต้อง"))])
     end = TimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])

@@ -15,7 +15,7 @@ from clinic.audit.services import record_event
 from clinic.bookings.models import ACTIVE_STATUSES, Booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.i18n import BANGKOK, as_utc, to_bangkok
+from clinic.i18n import BANGKOK, as_utc, bangkok_today, format_date, format_datetime
 from clinic.organisations.models import Topic, advisor_topics
 from clinic.scheduling.models import MAX_CAPACITY, MODES, AdvisorLeave, Slot
 
@@ -125,9 +125,9 @@ def validate_plan(plan: SlotPlan) -> None:
 def refuse_closed_day(advisor_id: int, day: date) -> None:
     name = holiday_name(day)
     if name:
-        raise DomainError(_l("วันที่ %(day)s เป็นวันหยุดราชการ (%(name)s)", day=day.isoformat(), name=name), field="first_day")
+        raise DomainError(_l("วันที่ %(day)s เป็นวันหยุดราชการ (%(name)s)", day=format_date(day), name=name), field="first_day")
     if leave_on(advisor_id, day):
-        raise DomainError(_l("วันที่ %(day)s คุณลาอยู่", day=day.isoformat()), field="first_day")
+        raise DomainError(_l("วันที่ %(day)s คุณลาอยู่", day=format_date(day)), field="first_day")
 
 
 def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> None:
@@ -140,10 +140,7 @@ def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> N
         )
     )
     if clash is not None:
-        local = to_bangkok(clash)
-        raise DomainError(
-            _l("ช่วงเวลานี้ซ้อนกับช่วงเวลาที่มีอยู่แล้ว (%(when)s)", when=f"{local:%Y-%m-%d %H:%M}"), field="start"
-        )
+        raise DomainError(_l("ช่วงเวลานี้ซ้อนกับช่วงเวลาที่มีอยู่แล้ว (%(when)s)", when=format_datetime(clash)), field="start")
 
 
 def active_bookings_count():
@@ -179,7 +176,30 @@ def open_slots_for_topic(topic: Topic, now: datetime, days_ahead: int = 56, limi
         .order_by(Slot.starts_at, Slot.id)
         .limit(limit)
     ).all()
-    return [OpenSlot(slot, slot.capacity - count) for slot, count in rows]
+    closed = closed_days([slot for slot, _count in rows])
+    return [
+        OpenSlot(slot, slot.capacity - count)
+        for slot, count in rows
+        if slot.opened_on_closed_day or (slot.advisor_id, bangkok_today(slot.starts_at)) not in closed
+    ]
+
+
+def closed_days(slots: list[Slot]) -> set[tuple[int, date]]:
+    """(advisor id, day) pairs among these slots that fall on a public holiday or the advisor's leave; one query."""
+    if not slots:
+        return set()
+    days = {(s.advisor_id, bangkok_today(s.starts_at)) for s in slots}
+    closed = {(advisor_id, day) for advisor_id, day in days if holiday_name(day)}
+    leaves = db.session.scalars(
+        select(AdvisorLeave).where(
+            AdvisorLeave.advisor_id.in_({a for a, _d in days}),
+            AdvisorLeave.last_day >= min(d for _a, d in days),
+            AdvisorLeave.first_day <= max(d for _a, d in days),
+        )
+    ).all()
+    for leave in leaves:
+        closed |= {(a, d) for a, d in days if a == leave.advisor_id and leave.first_day <= d <= leave.last_day}
+    return closed
 
 
 def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
