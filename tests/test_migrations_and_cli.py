@@ -1,0 +1,118 @@
+"""Migrations build the same schema as the models on the test database; the CLI makes accounts and demo data."""
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from clinic import create_app
+from clinic.accounts.models import User
+from clinic.bookings.models import Booking
+from clinic.extensions import db
+from clinic.organisations.models import Department, Ministry
+from clinic.scheduling.models import Slot
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database of its own: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    name = f"clinic_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def migrated_app(empty_database, tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": "x",
+                      "MAIL_FOLDER": str(tmp_path / "mail")})
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_match_the_models(migrated_app):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_migrated_schema_refuses_overlapping_slots(migrated_app):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    advisor = User(email="a@opdc.go.th", name="ก", role="advisor", password_hash="x")
+    db.session.add(advisor)
+    db.session.flush()
+    start = datetime(2027, 1, 5, 2, 0, tzinfo=UTC)
+    db.session.add(Slot(advisor_id=advisor.id, starts_at=start, ends_at=start + timedelta(hours=1), mode="onsite"))
+    db.session.flush()
+    db.session.add(Slot(advisor_id=advisor.id, starts_at=start + timedelta(minutes=30),
+                        ends_at=start + timedelta(hours=2), mode="onsite"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_migrations_go_down_and_up_again(migrated_app):
+    downgrade(revision="base")
+    assert "bookings" not in inspect(db.engine).get_table_names()
+    upgrade()
+    assert "bookings" in inspect(db.engine).get_table_names()
+
+
+def test_demo_loads_once_and_prints_the_logins(migrated_app):
+    runner = migrated_app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@opdc.go.th" in first.output and "officer@diw.go.th" in first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Ministry, Department, User, Slot, Booking)]
+    assert counts[0] == 3 and counts[1] == 11 and counts[2] >= 9
+    db.session.rollback()  # on SQLite every transaction takes the write lock: end ours before the next command
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "nothing changed" in second.output
+    assert [db.session.scalar(select(func.count()).select_from(m))
+            for m in (Ministry, Department, User, Slot, Booking)] == counts
+
+
+def test_users_create_makes_the_first_administrator(migrated_app):
+    runner = migrated_app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--email", "Root@OPDC.go.th", "--name", "ผู้ดูแลระบบ", "--role", "admin",
+              "--password-stdin"],
+        input="a-long-enough-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "root@opdc.go.th"))
+    assert user.role == "admin" and user.check_password("a-long-enough-password")
+    assert user.password_hash.startswith("scrypt:")
+
+
+def test_users_create_refuses_bad_input(migrated_app):
+    runner = migrated_app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "--email", "a@b.go.th", "--name", "ก", "--role", "admin",
+                                "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "รหัสผ่าน" in short.output
+    no_department = runner.invoke(args=["users", "create", "--email", "a@b.go.th", "--name", "ก", "--role",
+                                        "officer", "--password-stdin"], input="long-enough-password\n")
+    assert no_department.exit_code != 0
+    unknown = runner.invoke(args=["users", "create", "--email", "a@b.go.th", "--name", "ก", "--role", "officer",
+                                  "--department", "กรมที่ไม่มี", "--password-stdin"], input="long-enough-password\n")
+    assert unknown.exit_code != 0 and "no department" in unknown.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
