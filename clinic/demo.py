@@ -165,10 +165,12 @@ def create_past_sessions(advisors: list[User], officers: list[User], topics: lis
     for advisor_i, officer_i, topic_i, days_ago, request, guidance, items in PAST_SESSIONS:
         advisor, officer = advisors[advisor_i], officers[officer_i]
         day = bangkok_today(now) - timedelta(days=days_ago)
+        while day.weekday() >= 5 or holiday_name(day):  # sessions happen on working days
+            day -= timedelta(days=1)
         starts_at = datetime.combine(day, time(10, 0), BANGKOK)
         slot = Slot(advisor=advisor, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1, minutes=30),
                     capacity=1, mode="onsite", location="ห้องประชุม 1 ชั้น 8 อาคาร ก.พ.ร.",
-                    created_at=starts_at - timedelta(days=14), opened_on_closed_day=bool(holiday_name(day)))
+                    created_at=starts_at - timedelta(days=14))
         booking = Booking(
             reference=f"OPDC-DEMO-{days_ago:02d}", slot=slot, slot_capacity=1, seat_number=1,
             department_id=officer.department_id, topic=topics[topic_i], booked_by=officer, status="confirmed",

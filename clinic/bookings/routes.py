@@ -64,6 +64,8 @@ def book(topic_id: int, slot_id: int):
         abort(404)
     now = request_now()
     departments = departments_in_scope(current_user)
+    if not departments:
+        abort(404)
     form = BookingForm()
     form.department.choices = [SelectChoice(d.id, d.name_th) for d in departments]
     if request.method == "GET":
@@ -168,6 +170,8 @@ def document(document_id: int):
 def case_file():
     require_department_user()
     departments = departments_in_scope(current_user)
+    if not departments:
+        abort(404)
     chosen = request.args.get("department", type=int)
     if chosen is None:
         department = next((d for d in departments if d.id == current_user.department_id), departments[0])
