@@ -136,6 +136,7 @@ class TestCaseFileAccess:
             ("post", f"/revisions/{case['revision'].id}/acknowledge"),
             ("post", f"/action-items/{case['item'].id}"),
             ("get", f"/bookings/{b.id}/record"),
+            ("post", f"/bookings/{b.id}/record"),
             ("post", f"/bookings/{b.id}/notes"),
             ("get", f"/casefile?department={b.department_id}"),
         ]
@@ -145,7 +146,8 @@ class TestCaseFileAccess:
         for outsider in (other_department_officer, sister_officer):
             client = login(outsider)
             for method, url in self.urls(case):
-                response = getattr(client, method)(url, data={"reason": "x", "status": "done", "body": "x"})
+                data = {"cancel-reason": "x", "status": "done", "body": "x", "guidance": "x", "publish": "1"}
+                response = getattr(client, method)(url, data=data)
                 assert response.status_code == 404, (outsider.name, url)
         assert case["booking"].status == "pending"
         assert case["item"].status == "open"
@@ -197,16 +199,18 @@ class TestCaseFileAccess:
 class TestCancelAndDecide:
     def test_officer_cancels_with_a_reason(self, login, officer, booking):
         client = login(officer)
-        assert client.post(f"/bookings/{booking.id}/cancel", data={"reason": ""}).status_code == 422
+        assert client.post(f"/bookings/{booking.id}/cancel", data={"cancel-reason": ""}).status_code == 422
         assert booking.status == "pending"
-        response = client.post(f"/bookings/{booking.id}/cancel", data={"reason": "ติดภารกิจด่วน"})
+        response = client.post(f"/bookings/{booking.id}/cancel", data={"cancel-reason": "ติดภารกิจด่วน"})
         assert response.status_code == 302
         assert booking.status == "cancelled"
 
     def test_advisor_confirms_or_declines(self, login, advisor, booking, officer, topic):
         client = login(advisor)
-        response = client.post(f"/bookings/{booking.id}/decline", data={"reason": ""})
-        assert response.status_code == 422 and "ระบุเหตุผล" in response.get_data(as_text=True)
+        response = client.post(f"/bookings/{booking.id}/decline", data={"decline-reason": ""})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and page.count("ระบุเหตุผล") == 1  # next to the decline reason only
+        assert 'data-field-error="decline-reason"' in page
         assert client.post(f"/bookings/{booking.id}/confirm").status_code == 302
         assert booking.status == "confirmed"
         assert client.post(f"/bookings/{booking.id}/confirm").status_code == 403  # no longer pending
@@ -269,8 +273,9 @@ class TestRecordRoutes:
             "attended": [str(attendee.id)], "attendance": "2 คน", "issues_raised": "การแบ่งกอง",
             "guidance": "ให้วิเคราะห์ภารกิจ", "internal_note": "บันทึกลับ", "publish": "1"})
         assert response.status_code == 302
-        response = client.post(f"/bookings/{held.id}/action-items", data={
-            "description": "จัดทำตาราง", "owner": "department", "due_on": "2026-12-31"})
+        response = client.post(f"/bookings/{held.id}/record", data={
+            "guidance": "ให้วิเคราะห์ภารกิจ ฉบับแก้", "item-description": "จัดทำตาราง", "item-owner": "department",
+            "item-due_on": "2026-12-31", "add_item": "1"})
         assert response.status_code == 302
 
         client = login(officer)
@@ -288,16 +293,31 @@ class TestRecordRoutes:
     @pytest.mark.parametrize(
         ("data", "message"),
         [
-            ({"description": "", "owner": "department", "due_on": "2026-12-31"}, "ระบุสิ่งที่ต้องดำเนินการ"),
-            ({"description": "x", "owner": "nobody", "due_on": "2026-12-31"}, "ตัวเลือกไม่ถูกต้อง"),
-            ({"description": "x", "owner": "opdc", "due_on": "pasta"}, "ระบุวันที่ให้ถูกต้อง"),
-            ({"description": "x", "owner": "opdc", "due_on": "2026-01-01"}, "วันครบกำหนดต้องไม่อยู่ในอดีต"),
+            ({"item-description": "", "item-owner": "department", "item-due_on": "2026-12-31"}, "ระบุสิ่งที่ต้องดำเนินการ"),
+            ({"item-description": "x", "item-owner": "nobody", "item-due_on": "2026-12-31"}, "ตัวเลือกไม่ถูกต้อง"),
+            ({"item-description": "x", "item-owner": "opdc", "item-due_on": "pasta"}, "ระบุวันที่ให้ถูกต้อง"),
+            ({"item-description": "x", "item-owner": "opdc", "item-due_on": "2026-01-01"}, "วันครบกำหนดต้องไม่อยู่ในอดีต"),
         ],
     )
-    def test_bad_action_items_are_refused(self, login, advisor, held, data, message):
-        response = login(advisor).post(f"/bookings/{held.id}/action-items", data=data)
+    def test_bad_action_items_are_refused_and_keep_what_was_typed(self, login, advisor, held, data, message):
+        typed = {"guidance": "คำแนะนำที่พิมพ์ไว้", "add_item": "1"}
+        response = login(advisor).post(f"/bookings/{held.id}/record", data={**data, **typed})
+        page = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert message in response.get_data(as_text=True)
+        assert message in page
+        assert "คำแนะนำที่พิมพ์ไว้" in page
+        from clinic.records.models import ActionItem, ConsultationRecord
+
+        assert count(ActionItem) == 0 and count(ConsultationRecord) == 0
+
+    def test_adding_a_step_keeps_the_record_text_as_a_draft(self, login, advisor, held):
+        client = login(advisor)
+        response = client.post(f"/bookings/{held.id}/record", data={
+            "issues_raised": "การแบ่งกอง", "guidance": "ให้วิเคราะห์ภารกิจ", "item-description": "จัดทำตาราง",
+            "item-owner": "opdc", "item-due_on": "2026-12-31", "add_item": "1"})
+        assert response.status_code == 302
+        page = client.get(f"/bookings/{held.id}/record").get_data(as_text=True)
+        assert "ให้วิเคราะห์ภารกิจ" in page and "การแบ่งกอง" in page and "จัดทำตาราง" in page
 
     def test_publishing_without_guidance_is_refused(self, login, advisor, held):
         response = login(advisor).post(f"/bookings/{held.id}/record", data={"guidance": "", "publish": "1"})

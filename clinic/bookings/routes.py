@@ -105,29 +105,30 @@ def book(topic_id: int, slot_id: int):
     return render_template("bookings/book.html", form=form, topic=topic, slot=slot), status
 
 
+def render_detail(booking, cancel_form: ReasonForm, decline_form: ReasonForm, status: int = 200):
+    notes = internal_notes(booking) if can_read_internal_notes(current_user) else []
+    return render_template(
+        "bookings/detail.html", booking=booking, record=record_for(booking), notes=notes, cancel_form=cancel_form,
+        decline_form=decline_form, now=request_now(),
+    ), status
+
+
 @bp.get("/bookings/<int:booking_id>")
 def detail(booking_id: int):
     booking = get_booking_or_404(booking_id, current_user)
-    record = record_for(booking)
-    notes = internal_notes(booking) if can_read_internal_notes(current_user) else []
-    return render_template(
-        "bookings/detail.html", booking=booking, record=record, notes=notes, reason_form=ReasonForm(), now=request_now()
-    )
+    return render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
 
 
-def decide(booking_id: int, action):
+def decide(booking_id: int, action, prefix: str = "cancel"):
+    """Load, act, commit; a refusal re-renders the booking with the message next to the reason it concerns."""
     booking = get_booking_or_404(booking_id, current_user)
-    form = ReasonForm()
+    forms = {"cancel": ReasonForm(prefix="cancel"), "decline": ReasonForm(prefix="decline")}
     try:
-        action(booking, form)
+        action(booking, forms[prefix])
     except DomainError as error:
         db.session.rollback()
-        status = show_error(error, form)
-        record = record_for(booking)
-        return render_template(
-            "bookings/detail.html", booking=booking, record=record, reason_form=form, now=request_now(),
-            notes=internal_notes(booking) if can_read_internal_notes(current_user) else [],
-        ), status
+        status = show_error(error, forms[prefix])
+        return render_detail(booking, forms["cancel"], forms["decline"], status)
     db.session.commit()
     return redirect(url_for("bookings.detail", booking_id=booking.id))
 
@@ -138,7 +139,7 @@ def cancel(booking_id: int):
         cancel_booking(current_user, booking, form.reason.data or "", request_now())
         flash(_("ยกเลิกการจองแล้ว"), "success")
 
-    return decide(booking_id, action)
+    return decide(booking_id, action, "cancel")
 
 
 @bp.post("/bookings/<int:booking_id>/confirm")
@@ -147,7 +148,7 @@ def confirm(booking_id: int):
         confirm_booking(current_user, booking, request_now())
         flash(_("ยืนยันนัดหมายแล้ว"), "success")
 
-    return decide(booking_id, action)
+    return decide(booking_id, action, "decline")
 
 
 @bp.post("/bookings/<int:booking_id>/decline")
@@ -156,7 +157,7 @@ def decline(booking_id: int):
         decline_booking(current_user, booking, form.reason.data or "", request_now())
         flash(_("ปฏิเสธคำขอแล้ว"), "success")
 
-    return decide(booking_id, action)
+    return decide(booking_id, action, "decline")
 
 
 @bp.get("/documents/<int:document_id>")

@@ -23,6 +23,11 @@ class RecordForm(Form):
 
 
 class ActionItemForm(Form):
+    """The next step typed into the record editor; it travels inside the record form, which carries the CSRF token."""
+
+    class Meta:
+        csrf = False
+
     description = TextAreaField(
         _l("สิ่งที่ต้องดำเนินการ"),
         validators=[DataRequired(_l("ระบุสิ่งที่ต้องดำเนินการ")), Length(max=MAX_ITEM, message=TOO_LONG)],

@@ -14,6 +14,7 @@ from clinic.records.services import (
     acknowledge,
     add_action_item,
     add_internal_note,
+    internal_notes,
     publish_record,
     record_for,
     save_draft,
@@ -28,69 +29,63 @@ def attendee_choices(booking) -> list[SelectChoice]:
     return [SelectChoice(a.id, f"{a.name} ({a.position})") for a in booking.attendees]
 
 
+ITEM_PREFIX = "item"
+
+
 def render_editor(booking, form, item_form, status=200):
-    record = record_for(booking)
     return render_template(
-        "records/edit.html", booking=booking, record=record, form=form, item_form=item_form
+        "records/edit.html", booking=booking, record=record_for(booking), form=form, item_form=item_form,
+        notes=internal_notes(booking),
     ), status
 
 
 @bp.route("/bookings/<int:booking_id>/record", methods=["GET", "POST"])
 def edit(booking_id: int):
+    """One form for the whole record: saving a draft, adding a next step and publishing all keep what was typed."""
     booking = get_booking_or_404(booking_id, current_user)
     if not can_write_record(current_user, booking):
         abort(403)
-    record = record_for(booking)
     form = RecordForm()
     form.attended.choices = attendee_choices(booking)
+    item_form = ActionItemForm(prefix=ITEM_PREFIX)
     if request.method == "GET":
+        record = record_for(booking)
         source = (record.draft or record.published) if record else None
         if source:
             form.attendance.data = source.attendance
             form.issues_raised.data = source.issues_raised
             form.guidance.data = source.guidance
         form.attended.data = [a.id for a in booking.attendees if a.attended]
-        return render_editor(booking, form, ActionItemForm())
-    if not form.validate_on_submit():
-        return render_editor(booking, form, ActionItemForm(formdata=None), 422)
+        return render_editor(booking, form, item_form)
+
+    adding_item = bool(request.form.get("add_item"))
+    publishing = bool(request.form.get("publish"))
+    valid = form.validate_on_submit()
+    if adding_item and not item_form.validate():
+        valid = False
+    if not valid:
+        return render_editor(booking, form, item_form, 422)
     now = request_now()
     content = RecordContent(form.attendance.data or "", form.issues_raised.data or "", form.guidance.data or "")
     try:
         save_draft(current_user, booking, content, set(form.attended.data or []), now)
         if (form.internal_note.data or "").strip():
             add_internal_note(current_user, booking, form.internal_note.data, now)
-        if request.form.get("publish"):
+        if adding_item:
+            add_action_item(current_user, booking, item_form.description.data, item_form.owner.data,
+                            item_form.due_on.data, now)
+        if publishing:
             db.session.flush()
             publish_record(current_user, record_for(booking), now)
     except DomainError as error:
         db.session.rollback()
-        return render_editor(booking, form, ActionItemForm(formdata=None), show_error(error, form))
+        target = item_form if adding_item and getattr(item_form, error.field or "", None) is not None else form
+        return render_editor(booking, form, item_form, show_error(error, target))
     db.session.commit()
-    if request.form.get("publish"):
+    if publishing:
         flash(_("เผยแพร่บันทึกผลให้ส่วนราชการแล้ว"), "success")
         return redirect(url_for("bookings.detail", booking_id=booking.id))
-    flash(_("บันทึกร่างแล้ว"), "success")
-    return redirect(url_for("records.edit", booking_id=booking.id))
-
-
-@bp.post("/bookings/<int:booking_id>/action-items")
-def add_item(booking_id: int):
-    booking = get_booking_or_404(booking_id, current_user)
-    if not can_write_record(current_user, booking):
-        abort(403)
-    item_form = ActionItemForm()
-    form = RecordForm(formdata=None)
-    form.attended.choices = attendee_choices(booking)
-    if not item_form.validate_on_submit():
-        return render_editor(booking, form, item_form, 422)
-    try:
-        add_action_item(current_user, booking, item_form.description.data, item_form.owner.data,
-                        item_form.due_on.data, request_now())
-    except DomainError as error:
-        db.session.rollback()
-        return render_editor(booking, form, item_form, show_error(error, item_form))
-    db.session.commit()
-    flash(_("เพิ่มขั้นตอนต่อไปแล้ว"), "success")
+    flash(_("เพิ่มขั้นตอนต่อไปและบันทึกร่างแล้ว") if adding_item else _("บันทึกร่างแล้ว"), "success")
     return redirect(url_for("records.edit", booking_id=booking.id))
 
 
