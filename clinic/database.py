@@ -4,7 +4,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import TypeDecorator
+
+READ_ONLY = "clinic_read_only"
+
+
+def begin_read_only(session: Session | scoped_session) -> None:
+    """Start the session's next transaction as one that only reads (a long export). On SQLite it then takes
+    no write lock, so bookings go on while it runs; call it right after a commit, before any query."""
+    session.connection(execution_options={READ_ONLY: True})
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -24,7 +33,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class UTCDateTime(TypeDecorator):

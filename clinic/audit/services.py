@@ -20,7 +20,7 @@ def record_event(
         occurred_at=now,
         actor_id=actor.id if actor else None,
         action=action,
-        object_type=type(obj).__tablename__,
+        object_type=obj.__tablename__,
         object_id=obj.id,
         department_id=department_id,
         details=details,
