@@ -127,7 +127,7 @@ STATUS_LABELS = {
     "in_progress": _l("กำลังดำเนินการ"),
     "done": _l("เสร็จแล้ว"),
 }
-MODE_LABELS = {"onsite": _l("ณ สำนักงาน ก.พ.ร."), "online": _l("ออนไลน์")}
+MODE_LABELS = {"onsite": _l("ประชุม ณ สถานที่"), "online": _l("ออนไลน์")}
 OWNER_LABELS = {"department": _l("ส่วนราชการ"), "opdc": _l("สำนักงาน ก.พ.ร.")}
 ROLE_LABELS = {
     "officer": _l("เจ้าหน้าที่ส่วนราชการ"),

@@ -53,7 +53,7 @@ def test_administrator_opens_the_report_from_the_navbar(login, admin, booking):
     assert "2 ธ.ค. 2569" in page  # NOW + 7 days, in the Buddhist Era
     assert "10:00 น." in page
     assert "รอยืนยัน" in page
-    assert "ณ สำนักงาน ก.พ.ร." in page
+    assert "ประชุม ณ สถานที่" in page
 
 
 def test_every_filter_has_a_visible_label(login, admin):
@@ -126,7 +126,7 @@ def test_csv_opens_in_excel_with_thai_intact(login, admin, advisor, booking, dep
     assert header == HEADER
     assert row == [
         booking.reference, "2 ธ.ค. 2569", "10:00", "11:00", "2570", "นายสมชาย ใจดี", "กระทรวงอุตสาหกรรม",
-        "กรมโรงงานอุตสาหกรรม", topic.name_th, "ณ สำนักงาน ก.พ.ร.", "รอยืนยัน", "1",
+        "กรมโรงงานอุตสาหกรรม", topic.name_th, "ประชุม ณ สถานที่", "รอยืนยัน", "1",
         'ควรทบทวนภารกิจ, และ "โครงสร้าง" ของกรม', "2", "0",
     ]
 

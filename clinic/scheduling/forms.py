@@ -13,7 +13,7 @@ class SlotForm(Form):
     end = TimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])
     mode = RadioField(
         _l("รูปแบบ"),
-        choices=[SelectChoice("onsite", _l("ณ สำนักงาน ก.พ.ร.")), SelectChoice("online", _l("ออนไลน์"))],
+        choices=[SelectChoice("onsite", _l("ประชุม ณ สถานที่")), SelectChoice("online", _l("ออนไลน์"))],
         default="onsite",
         validators=[InputRequired(_l("เลือกรูปแบบ"))],
     )
