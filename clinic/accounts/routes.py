@@ -19,6 +19,14 @@ def load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
+def restart_session() -> None:
+    """A new session at sign-in and sign-out (no fixation), keeping only the chosen language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site, never another host."""
     if not target:
@@ -39,7 +47,7 @@ def login():
         if user is None:
             form.password.errors.append(_("อีเมลหรือรหัสผ่านไม่ถูกต้อง"))
         else:
-            session.clear()
+            restart_session()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
@@ -49,7 +57,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    session.clear()
+    restart_session()
     flash(_("ออกจากระบบแล้ว"), "info")
     return redirect(url_for("accounts.login"))
 
