@@ -24,7 +24,6 @@ THAI_MONTHS_LONG = (
 THAI_WEEKDAYS_SHORT = ("จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.", "อา.")
 THAI_WEEKDAYS_LONG = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
 EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-EN_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def select_locale() -> str:
@@ -96,11 +95,6 @@ def format_datetime(value: datetime | None, language: str | None = None) -> str:
         return ""
     return f"{format_date(value, language=language)} {format_time(value, language=language)}"
 
-
-def weekday_label(day: date) -> str:
-    if current_language() == "th":
-        return THAI_WEEKDAYS_SHORT[day.weekday()]
-    return EN_WEEKDAYS_SHORT[day.weekday()]
 
 
 def fiscal_year(day: date) -> int:

@@ -44,15 +44,6 @@ class User(UserMixin, db.Model):
     def is_opdc(self) -> bool:
         return self.role in OPDC_ROLES
 
-    @property
-    def scope_ministry_id(self) -> int | None:
-        """The ministry an officer or coordinator acts within."""
-        if self.role == "coordinator":
-            return self.ministry_id
-        if self.role == "officer" and self.department is not None:
-            return self.department.ministry_id
-        return None
-
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
 

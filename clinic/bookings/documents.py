@@ -83,10 +83,6 @@ def store(document: CheckedDocument, folder: str) -> str:
     return stored_name
 
 
-def remove(folder: str, stored_name: str) -> None:
-    (Path(folder) / stored_name).unlink(missing_ok=True)
-
-
 def read_upload(storage: BinaryIO | None, filename: str | None, max_bytes: int) -> Upload | None:
     """Read a werkzeug FileStorage without trusting its size; None when no file was chosen."""
     if storage is None or not filename:

@@ -99,7 +99,6 @@ class Attendee(db.Model):
     booking: Mapped[Booking] = relationship(back_populates="attendees")
 
 
-DOCUMENT_KINDS = ("pdf", "docx", "xlsx")
 
 
 class Document(db.Model):

@@ -210,12 +210,3 @@ def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
         and topic in slot.advisor.expertise
     )
 
-
-def advisor_slots_between(advisor: User, start: datetime, end: datetime) -> list[Slot]:
-    return list(
-        db.session.scalars(
-            select(Slot)
-            .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
-            .order_by(Slot.starts_at)
-        )
-    )
