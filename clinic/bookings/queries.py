@@ -12,7 +12,7 @@ from clinic.bookings.models import Booking, Document
 from clinic.bookings.policies import can_view_booking
 from clinic.extensions import db
 from clinic.organisations.models import Department
-from clinic.records.models import ActionItem, ConsultationRecord
+from clinic.records.models import Acknowledgement, ActionItem, ConsultationRecord, RecordRevision
 from clinic.scheduling.models import Slot
 
 
@@ -65,7 +65,11 @@ def case_file(department: Department) -> CaseFile:
             select(ConsultationRecord)
             .join(Booking)
             .where(Booking.department_id == department.id)
-            .options(selectinload(ConsultationRecord.revisions))
+            .options(
+                selectinload(ConsultationRecord.revisions)
+                .selectinload(RecordRevision.acknowledgements)
+                .joinedload(Acknowledgement.user)
+            )
         )
     }
     items = list(

@@ -1,0 +1,66 @@
+"""Each page issues a fixed number of SQL queries, whatever the number of rows it shows (no N+1)."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from clinic.extensions import db
+from clinic.records.models import Acknowledgement
+from tests.factories import NOW, make_booking, make_published_record, make_slot
+
+
+@contextmanager
+def counting_queries():
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def fill(advisor, officer, topic, n: int, first: int = 0) -> None:
+    """n sessions upcoming, and n held and published with an acknowledged record and an action item."""
+    for i in range(first, first + n):
+        upcoming = make_slot(advisor, NOW + timedelta(days=1, hours=2 * i))
+        make_booking(upcoming, officer, topic)
+        held = make_slot(advisor, NOW - timedelta(days=1, hours=2 * i))
+        booking = make_booking(held, officer, topic, status="confirmed")
+        record = make_published_record(booking, advisor, items=[("ทำตาราง", "department")])
+        db.session.add(Acknowledgement(revision_id=record.revisions[0].id, department_id=booking.department_id,
+                                       user_id=officer.id, acknowledged_at=NOW))
+    db.session.commit()
+
+
+PAGES = {
+    "officer": ["/casefile", "/book/{topic}"],
+    "advisor": ["/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30"],
+}
+
+
+@pytest.mark.parametrize("who", ["officer", "advisor"])
+def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, topic, who):
+    person = {"officer": officer, "advisor": advisor}[who]
+    client = login(person)
+    urls = [u.format(topic=topic.id) for u in PAGES[who]]
+
+    def measure() -> list[int]:
+        counts = []
+        for url in urls:
+            db.session.expire_all()
+            with counting_queries() as statements:
+                assert client.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    fill(advisor, officer, topic, 1)
+    few = measure()
+    fill(advisor, officer, topic, 6, first=1)
+    many = measure()
+    assert many == few, dict(zip(urls, zip(few, many, strict=True), strict=True))
