@@ -26,11 +26,21 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
     LANGUAGES = ("th", "en")
 
+    # Failed sign-ins allowed per address and e-mail; the counters live in memory, or in Redis when
+    # RATELIMIT_STORAGE_URI=redis://... so that every app process shares them.
+    LOGIN_RATE_LIMIT = "10 per minute;30 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+    PROXY_COUNT = 0
+
     MAIL_FROM = "OPDC Clinic <clinic@opdc.go.th>"
     MAIL_URL: str | None = None  # smtp://user:pass@host:port ; empty means .eml files under instance/mail/
 
 
-ENVIRONMENT_KEYS = ("SECRET_KEY", "MAIL_URL", "MAIL_FROM", "SESSION_COOKIE_SECURE")
+ENVIRONMENT_KEYS = (
+    "SECRET_KEY", "MAIL_URL", "MAIL_FROM", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT",
+)
 
 
 def from_environment() -> dict:
@@ -43,6 +53,8 @@ def from_environment() -> dict:
             value: object = os.environ[key]
             if key == "SESSION_COOKIE_SECURE":
                 value = value.lower() in ("1", "true", "yes")
+            elif key == "PROXY_COUNT":
+                value = int(value)
             found[key] = value
     return found
 

@@ -353,6 +353,26 @@ class TestAccounts:
         client.get("/language/en")
         assert '<html lang="en">' in client.get("/").get_data(as_text=True)
 
+    @pytest.mark.config(LOGIN_RATE_LIMIT="3 per minute")
+    def test_repeated_failed_sign_ins_are_slowed_down(self, client, officer, colleague):
+        from tests.factories import PASSWORD
+
+        for _ in range(3):
+            assert client.post("/login", data={"email": officer.email, "password": "guess"}).status_code == 422
+        blocked = client.post("/login", data={"email": officer.email, "password": PASSWORD})
+        assert blocked.status_code == 429
+        assert "ส่งคำขอถี่เกินไป" in blocked.get_data(as_text=True)
+        # Another person behind the same address still signs in.
+        assert client.post("/login", data={"email": colleague.email, "password": PASSWORD}).status_code == 302
+
+    @pytest.mark.config(LOGIN_RATE_LIMIT="2 per minute")
+    def test_successful_sign_ins_do_not_count(self, client, officer):
+        from tests.factories import PASSWORD
+
+        for _ in range(4):
+            client.post("/logout")
+            assert client.post("/login", data={"email": officer.email, "password": PASSWORD}).status_code == 302
+
     @pytest.mark.config(WTF_CSRF_ENABLED=True)
     def test_forms_need_a_csrf_token(self, client, officer, booking):
         response = client.post("/login", data={"email": officer.email, "password": "x"})

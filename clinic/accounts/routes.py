@@ -1,12 +1,13 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from clinic.accounts.forms import LoginForm
 from clinic.accounts.services import authenticate
-from clinic.extensions import db, login_manager
+from clinic.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -37,7 +38,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def sign_in_key() -> str:
+    """Failed sign-ins are counted per address and e-mail: guessing one account's password is slowed down
+    without locking out the other people behind a ministry's shared address."""
+    return f"{get_remote_address()}|{request.form.get('email', '').strip().lower()[:254]}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=sign_in_key,
+    deduct_when=lambda response: response.status_code != 302,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -64,8 +77,6 @@ def logout():
 
 @bp.get("/language/<code>")
 def set_language(code: str):
-    from flask import current_app
-
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
