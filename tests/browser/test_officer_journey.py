@@ -112,3 +112,42 @@ def test_officer_books_a_slot_reads_the_receipt_and_cancels_it(page: Page, data,
 def department_id(page: Page) -> str:
     """The department preselected in the form is the officer's own: the only option offered."""
     return page.get_by_label("ส่วนราชการ").locator("option").first.get_attribute("value")
+
+
+def test_coordinator_books_for_a_department_of_the_ministry_and_reads_its_case_file(page: Page, data):
+    with data():
+        topic = factories.make_topic(name_th=TOPIC)
+        industry = factories.make_ministry(name_th="กระทรวงอุตสาหกรรม")
+        factories.make_department(industry, name_th="กรมโรงงานอุตสาหกรรม", abbreviation="กรอ.")
+        factories.make_department(industry, name_th="กรมส่งเสริมอุตสาหกรรม", abbreviation="กสอ.")
+        factories.make_department(name_th="กรมการปกครอง", abbreviation="ปค.")  # another ministry's
+        coordinator = factories.make_user("coordinator", ministry=industry, name="นางรัตนา ประสานงาน")
+        advisor = factories.make_user("advisor", name=ADVISOR, expertise=[topic])
+        factories.make_slot(advisor, NOW + timedelta(days=7))
+        email = coordinator.email
+
+    log_in(page, email)
+    page.get_by_role("link", name="จองคลินิก").first.click()
+    page.get_by_role("link", name=TOPIC).click()
+    page.get_by_test_id("open-slots").get_by_role("link", name="จอง").click()
+
+    # The coordinator chooses which department of the ministry the booking is for; no other ministry's.
+    department = page.get_by_label("ส่วนราชการ")
+    expect(department.locator("option")).to_have_text(["กรมโรงงานอุตสาหกรรม", "กรมส่งเสริมอุตสาหกรรม"])
+    department.select_option(label="กรมส่งเสริมอุตสาหกรรม")
+    page.get_by_label("เรื่องที่ต้องการรับคำปรึกษา").fill("ขอคำปรึกษาการจัดทำแผนปฏิรูปองค์การของกรม")
+    page.get_by_label("ชื่อ-นามสกุล").first.fill("นางรัตนา ประสานงาน")
+    page.get_by_label("ตำแหน่ง").first.fill("ผู้อำนวยการกองยุทธศาสตร์และแผนงาน")
+    page.get_by_role("button", name="ยืนยันการจอง").click()
+    expect(page.get_by_test_id("receipt")).to_contain_text("กรมส่งเสริมอุตสาหกรรม (กระทรวงอุตสาหกรรม)")
+    reference = page.get_by_test_id("reference").inner_text()
+
+    # The case file of each department of the ministry is one choice away.
+    page.get_by_role("link", name="แฟ้มเรื่องของส่วนราชการ").click()
+    page.get_by_label("ส่วนราชการ").select_option(label="กรมส่งเสริมอุตสาหกรรม")
+    page.get_by_role("button", name="แสดง").click()
+    expect(page.get_by_test_id("case-bookings")).to_contain_text(reference)
+    shot(page, "coordinator-casefile")
+    page.get_by_label("ส่วนราชการ").select_option(label="กรมโรงงานอุตสาหกรรม")
+    page.get_by_role("button", name="แสดง").click()
+    expect(page.get_by_text("ยังไม่มีการจอง")).to_be_visible()
