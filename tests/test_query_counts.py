@@ -1,28 +1,13 @@
 """Each page issues a fixed number of SQL queries, whatever the number of rows it shows (no N+1)."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from clinic.extensions import db
 from clinic.records.models import Acknowledgement
 from tests.factories import NOW, make_booking, make_published_record, make_slot
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.helpers import counted_queries
 
 
 def fill(advisor, officer, topic, n: int, first: int = 0) -> None:
@@ -54,7 +39,7 @@ def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor,
         counts = []
         for url in urls:
             db.session.expire_all()
-            with counting_queries() as statements:
+            with counted_queries() as statements:
                 assert client.get(url).status_code == 200
             counts.append(len(statements))
         return counts

@@ -1,11 +1,10 @@
 """The sessions report as a service: filters, fiscal years, aggregated counts, the guidance summary,
 a fixed number of queries, and the audit event of an export. No HTTP."""
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from clinic.audit.models import AuditEvent
 from clinic.bookings.models import Attendee
@@ -25,6 +24,7 @@ from clinic.reports.services import (
 )
 from tests import factories
 from tests.factories import NOW
+from tests.helpers import counted_queries
 
 
 def at_bangkok(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -40,18 +40,6 @@ def references(admin, filters: SessionFilters) -> list[str]:
     return [row.reference for row in session_page(admin, filters).rows]
 
 
-@contextmanager
-def counted_queries():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_report_has_one_row_per_booking_with_names_and_times(admin, booking, advisor, department, ministry, topic):
