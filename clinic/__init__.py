@@ -52,8 +52,17 @@ def instance_secret_key(instance_path: str) -> str:
     sessions survive a restart. Production sets SECRET_KEY in the environment."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
+        # Written aside, then linked into place: of several processes starting at once, one key wins
+        # and every process reads that one, never a half-written file.
+        draft = path.with_name(f"secret_key.{os.getpid()}")
+        draft.write_text(os.urandom(32).hex())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
