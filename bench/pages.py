@@ -1,0 +1,115 @@
+"""How long the main pages take, and how many SQL queries each sends, on the demo data.
+
+    /work/venv/bin/python bench/pages.py [--database sqlite|postgresql|both] [--repeat 50]
+
+In-process (Flask's test client, no HTTP server), so the figure is the app's own time per request:
+routing, session, queries and templates. Prints p50 and p95 in milliseconds and the query count per page.
+A baseline row, /healthz, shows the floor of a request that touches no database.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import event, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from clinic import create_app  # noqa: E402
+from clinic.bookings.models import Booking  # noqa: E402
+from clinic.demo import DEMO_PASSWORD  # noqa: E402
+from clinic.extensions import db  # noqa: E402
+from clinic.organisations.models import Topic  # noqa: E402
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_DATABASE = "clinic_bench_pages"
+
+PAGES = {
+    "officer@diw.go.th": ["/casefile", "/book", "/book/{topic}", "/bookings/{booking}"],
+    "somchai.advisor@opdc.go.th": ["/advisor/sessions", "/advisor/week", "/bookings/{booking}"],
+    "admin@opdc.go.th": ["/admin/reports/sessions"],
+}
+
+
+def database_url(kind: str, folder: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/bench.sqlite3"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+
+
+def drop(kind: str) -> None:
+    if kind == "postgresql":
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def measure(kind: str, repeat: int) -> list[tuple[str, str, float, float, int]]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url(kind, folder)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MAIL_FOLDER": folder,
+                          "WTF_CSRF_ENABLED": False,  # the pages are GETs; the sign-in POST needs no token here
+                          "UPLOAD_FOLDER": folder})
+        try:
+            with app.app_context():
+                result = app.test_cli_runner().invoke(args=["demo"])
+                assert result.exit_code == 0, result.output
+                topic = db.session.scalar(select(Topic.id).order_by(Topic.id))
+                booking = db.session.scalar(select(Booking.id).order_by(Booking.id))
+                db.session.remove()
+                engine = db.engine
+            queries = 0
+
+            def count(*_args) -> None:
+                nonlocal queries
+                queries += 1
+
+            event.listen(engine, "before_cursor_execute", count)
+            rows = []
+            plan = [("-", "/healthz")] + [(who, page) for who, pages in PAGES.items() for page in pages]
+            clients = {}
+            for who, page in plan:
+                if who not in clients:
+                    client = app.test_client()
+                    if who != "-":
+                        response = client.post("/login", data={"email": who, "password": DEMO_PASSWORD})
+                        assert response.status_code == 302, (who, response.status_code)
+                    clients[who] = client
+                path = page.format(topic=topic, booking=booking)
+                times = []
+                for _ in range(repeat):
+                    queries = 0
+                    start = time.perf_counter()
+                    response = clients[who].get(path)
+                    times.append((time.perf_counter() - start) * 1000)
+                    assert response.status_code == 200, (who, path, response.status_code)
+                rows.append((who.split("@")[0], path, statistics.median(times),
+                             statistics.quantiles(times, n=20)[18], queries))
+            return rows
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+            drop(kind)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(f"{'database':<11} {'user':<16} {'page':<26} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7}")
+    for kind in kinds:
+        for who, path, p50, p95, queries in measure(kind, args.repeat):
+            print(f"{kind:<11} {who:<16} {path:<26} {p50:>7.1f} {p95:>7.1f} {queries:>7}")
+
+
+if __name__ == "__main__":
+    main()
