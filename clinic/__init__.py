@@ -5,11 +5,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from clinic.config import Defaults, from_environment
 from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_DATABASE_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, test_config)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -29,6 +32,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in a URL only matches ids the database can hold, so /bookings/99999999999999999999 is
+    a 404 like any other unknown id, not an overflow in the database driver."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_DATABASE_ID,
+                 signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

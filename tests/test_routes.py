@@ -104,6 +104,23 @@ class TestBooking:
     def test_unknown_objects_are_404(self, login, officer, url):
         assert login(officer).get(url).status_code == 404
 
+    HUGE = "99999999999999999999"
+
+    def test_ids_beyond_what_the_database_holds_are_404_not_500(self, login, officer, admin):
+        client = login(officer)
+        for url in (f"/bookings/{self.HUGE}", f"/documents/{self.HUGE}", f"/book/{self.HUGE}",
+                    f"/book/1/slots/{self.HUGE}", f"/casefile?department={self.HUGE}"):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"/revisions/{self.HUGE}/acknowledge").status_code == 404
+        assert client.post(f"/action-items/{self.HUGE}", data={"status": "done"}).status_code == 404
+        report = login(admin).get(f"/admin/reports/sessions?department={self.HUGE}&topic=-1&advisor=x")
+        assert report.status_code == 422
+
+    def test_a_department_id_beyond_the_database_is_refused_in_the_form(self, login, officer, topic, slot):
+        response = login(officer).post(f"/book/{topic.id}/slots/{slot.id}", data=booking_form(department=self.HUGE))
+        assert response.status_code == 422
+        assert count(Booking) == 0
+
     def test_upload_over_the_request_limit_is_413_not_500(self, login, officer, department, topic, slot):
         data = booking_form(department=department.id, document=(io.BytesIO(b"0" * (13 * 1024 * 1024)), "a.pdf"))
         response = post_multipart(login(officer), f"/book/{topic.id}/slots/{slot.id}", data)
@@ -223,6 +240,12 @@ class TestSlots:
         data.update(overrides)
         return data
 
+    @pytest.mark.parametrize("start", ["0001-01-01", "9999-12-31", "2026-02-30", "ก", ""])
+    def test_week_view_survives_any_start_date(self, login, advisor, start):
+        response = login(advisor).get(f"/advisor/week?start={start}")
+        assert response.status_code == 200
+        assert "สัปดาห์ของ 23 พ.ย. 2569" in response.get_data(as_text=True)  # falls back to this week
+
     def test_advisor_adds_repeating_slots(self, login, advisor):
         response = login(advisor).post("/advisor/slots/new", data=self.form(weeks="3"))
         assert response.status_code == 302
@@ -244,6 +267,7 @@ class TestSlots:
             ({"mode": "online", "meeting_url": ""}, "https://"),
             ({"location": ""}, "ระบุห้องประชุม"),
             ({"location": "ก" * 301}, "ยาวเกิน 300 ตัวอักษร"),
+            ({"first_day": "9999-12-31", "weeks": "26"}, "ล่วงหน้าได้ไม่เกิน 1 ปี"),
         ],
     )
     def test_bad_slot_input_is_refused(self, login, advisor, overrides, message):
@@ -297,6 +321,7 @@ class TestRecordRoutes:
             ({"item-description": "x", "item-owner": "nobody", "item-due_on": "2026-12-31"}, "ตัวเลือกไม่ถูกต้อง"),
             ({"item-description": "x", "item-owner": "opdc", "item-due_on": "pasta"}, "ระบุวันที่ให้ถูกต้อง"),
             ({"item-description": "x", "item-owner": "opdc", "item-due_on": "2026-01-01"}, "วันครบกำหนดต้องไม่อยู่ในอดีต"),
+            ({"item-description": "x", "item-owner": "opdc", "item-due_on": "9999-12-31"}, "ไม่เกิน 5 ปีข้างหน้า"),
         ],
     )
     def test_bad_action_items_are_refused_and_keep_what_was_typed(self, login, advisor, held, data, message):

@@ -1,7 +1,7 @@
 """Consultation records: drafting, publishing as immutable revisions, acknowledgement, action items."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from clinic.records.policies import (
 
 MAX_TEXT = 10000
 MAX_ITEM = 1000
+MAX_DUE_AHEAD = timedelta(days=5 * 366)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def add_action_item(
         raise DomainError(_l("ระบุวันครบกำหนด"), field="due_on")
     if due_on < bangkok_today(now):
         raise DomainError(_l("วันครบกำหนดต้องไม่อยู่ในอดีต"), field="due_on")
+    if due_on > bangkok_today(now) + MAX_DUE_AHEAD:
+        raise DomainError(_l("วันครบกำหนดต้องไม่เกิน 5 ปีข้างหน้า"), field="due_on")
     record = record_for(booking)
     if record is None:
         record = ConsultationRecord(booking=booking, created_by_id=actor.id, created_at=now)

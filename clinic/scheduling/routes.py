@@ -14,6 +14,9 @@ from clinic.web import request_now, show_error
 
 bp = Blueprint("scheduling", __name__, url_prefix="/advisor")
 
+CALENDAR_FIRST_DAY = date(2000, 1, 1)
+CALENDAR_LAST_DAY = date(2199, 12, 31)
+
 
 @bp.before_request
 def advisors_only():
@@ -37,6 +40,8 @@ def week():
     try:
         chosen = date.fromisoformat(request.args["start"]) if "start" in request.args else today
     except ValueError:
+        chosen = today
+    if not CALENDAR_FIRST_DAY <= chosen <= CALENDAR_LAST_DAY:
         chosen = today
     monday = week_start(chosen)
     return render_template(

@@ -21,6 +21,7 @@ from clinic.scheduling.models import MAX_CAPACITY, MODES, AdvisorLeave, Slot
 
 BOOKING_LEAD_TIME = timedelta(hours=2)
 MAX_REPEAT_WEEKS = 26
+MAX_DAYS_AHEAD = timedelta(days=366)
 MIN_SLOT_LENGTH = timedelta(minutes=15)
 MAX_SLOT_LENGTH = timedelta(hours=8)
 
@@ -68,6 +69,8 @@ def create_slots(actor: User, advisor: User, plan: SlotPlan, now: datetime, open
     if open_closed_days and actor.role != "admin":
         raise NotAllowed(_l("เฉพาะผู้ดูแลระบบเท่านั้นที่เปิดช่วงเวลาในวันหยุดได้"))
     validate_plan(plan)
+    if plan.first_day > bangkok_today(now) + MAX_DAYS_AHEAD:
+        raise DomainError(_l("เปิดช่วงเวลาล่วงหน้าได้ไม่เกิน 1 ปี"), field="first_day")
 
     slots = []
     for week in range(plan.weeks):
