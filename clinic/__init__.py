@@ -149,11 +149,13 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_login_required(app: Flask) -> None:
-    """Every page needs a signed-in user unless it is listed as public."""
+    """Every page needs a signed-in user unless it is listed as public; no request carries a NUL."""
     from flask import request
     from flask_login import current_user
 
-    from clinic.web import PUBLIC_ENDPOINTS
+    from clinic.web import PUBLIC_ENDPOINTS, reject_nul_characters
+
+    app.before_request(reject_nul_characters)
 
     @app.before_request
     def require_login():

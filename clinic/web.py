@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash
+from flask import abort, current_app, flash, request
 from flask_wtf import FlaskForm
 
 from clinic.errors import DomainError, NotAllowed
@@ -28,3 +28,11 @@ def show_error(error: DomainError, form: FlaskForm | None = None) -> int:
     else:
         flash(str(error.message), "danger")
     return error.status_code
+
+
+def reject_nul_characters() -> None:
+    """A NUL character has no place in any field, and PostgreSQL refuses it in text: answer 400 before
+    anything reads the request, rather than fail deep inside a transaction."""
+    values = [*request.args.values(), *request.form.values(), *(f.filename or "" for f in request.files.values())]
+    if any("\x00" in value for value in values):
+        abort(400)
