@@ -181,6 +181,10 @@ class TestCaseFileAccess:
             download.close()
             assert case["booking"].reference in client.get(f"/casefile?department={case['booking'].department_id}").get_data(as_text=True)
 
+    def test_a_document_missing_from_the_disk_is_404(self, login, case, officer, tmp_path):
+        (tmp_path / "uploads" / "abc.pdf").unlink()
+        assert login(officer).get(f"/documents/{case['document'].id}").status_code == 404
+
     def test_opdc_reads_internal_notes(self, login, case, advisor, other_advisor):
         for reader in (advisor, other_advisor):
             page = login(reader).get(f"/bookings/{case['booking'].id}").get_data(as_text=True)

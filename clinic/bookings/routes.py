@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -163,8 +163,10 @@ def decline(booking_id: int):
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int):
     doc = get_document_or_404(document_id, current_user)
-    path = f"{current_app.config['UPLOAD_FOLDER']}/{doc.stored_name}"
-    return send_file(path, mimetype=documents.MIME_TYPES[doc.kind], as_attachment=True, download_name=doc.filename)
+    return send_from_directory(  # a file missing from the disk is a 404, not a 500
+        current_app.config["UPLOAD_FOLDER"], doc.stored_name, mimetype=documents.MIME_TYPES[doc.kind],
+        as_attachment=True, download_name=doc.filename,
+    )
 
 
 @bp.get("/casefile")
