@@ -348,6 +348,11 @@ class TestRecordRoutes:
         page = client.get(f"/bookings/{held.id}/record").get_data(as_text=True)
         assert "ให้วิเคราะห์ภารกิจ" in page and "การแบ่งกอง" in page and "จัดทำตาราง" in page
 
+    def test_attendance_choices_that_are_not_ids_get_a_thai_message(self, login, advisor, held):
+        response = login(advisor).post(f"/bookings/{held.id}/record", data={"attended": "ก", "guidance": "x"})
+        assert response.status_code == 422
+        assert "ตัวเลือกไม่ถูกต้อง" in response.get_data(as_text=True)
+
     def test_publishing_without_guidance_is_refused(self, login, advisor, held):
         response = login(advisor).post(f"/bookings/{held.id}/record", data={"guidance": "", "publish": "1"})
         assert response.status_code == 422
