@@ -153,8 +153,10 @@ def register_login_required(app: Flask) -> None:
     from flask import request
     from flask_login import current_user
 
-    from clinic.web import PUBLIC_ENDPOINTS, reject_nul_characters
+    from clinic.web import PUBLIC_ENDPOINTS, end_read_only, read_only_for_reads, reject_nul_characters
 
+    app.before_request(read_only_for_reads)
+    app.teardown_request(end_read_only)
     app.before_request(reject_nul_characters)
 
     @app.before_request

@@ -8,6 +8,11 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 READ_ONLY = "clinic_read_only"
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class ReadOnlyTransactionError(RuntimeError):
+    pass
 
 
 def begin_read_only(session: Session | scoped_session) -> None:
@@ -30,6 +35,13 @@ def configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse_writes_in_read_only(connection, _cursor, statement, *_args) -> None:
+        # A write in a deferred transaction could fail under load with "database is locked"; fail
+        # every time instead, so that a test finds the view that needs `writes_on_get`.
+        if connection.get_execution_options().get(READ_ONLY) and statement.lstrip()[:6].upper() in WRITES:
+            raise ReadOnlyTransactionError(f"write in a read-only transaction: {statement[:60]}")
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:

@@ -16,7 +16,7 @@ from clinic.reports.services import (
     record_sessions_export,
     session_page,
 )
-from clinic.web import request_now, show_error
+from clinic.web import request_now, show_error, writes_on_get
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 
@@ -71,6 +71,7 @@ def sessions():
 
 
 @bp.get("/sessions.csv")
+@writes_on_get
 def sessions_csv():
     form, filters = read_filters()
     if filters is None:
@@ -85,9 +86,15 @@ def sessions_csv():
         return render_report(form, None, show_error(error, form))
     db.session.commit()  # the audit event is saved before the first byte leaves
     begin_read_only(db.session)  # the export only reads from here on: on SQLite, writers go on meanwhile
-    response = Response(
-        stream_with_context(exports.sessions_csv(rows, exports.vocabulary(current_language()))), mimetype="text/csv"
-    )
+    vocabulary = exports.vocabulary(current_language())
+
+    def body():
+        try:
+            yield from exports.sessions_csv(rows, vocabulary)
+        finally:
+            db.session.rollback()  # the read-only transaction ends with the file
+
+    response = Response(stream_with_context(body()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{exports.export_filename(now)}"'
     response.headers["Cache-Control"] = "no-store"
     return response
