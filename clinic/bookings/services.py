@@ -134,14 +134,20 @@ def insert_booking(
     raise Conflict(SLOT_TAKEN, field="slot")
 
 
+def checked_reason(reason: str, missing: str) -> str:
+    """A cancellation's or a refusal's reason: required, and of a sensible length."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(missing, field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=MAX_REASON), field="reason")
+    return reason
+
+
 def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
     if not can_cancel_booking(actor, booking, now):
         raise NotAllowed(_l("ยกเลิกการจองนี้ไม่ได้"))
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_l("ระบุเหตุผลที่ยกเลิก"), field="reason")
-    if len(reason) > MAX_REASON:
-        raise DomainError(_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=MAX_REASON), field="reason")
+    reason = checked_reason(reason, _l("ระบุเหตุผลที่ยกเลิก"))
     previous = booking.status
     booking.status = "cancelled"
     booking.cancelled_at = now
@@ -181,11 +187,7 @@ def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
 def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
     if not can_decide_booking(actor, booking, now):
         raise NotAllowed(_l("ปฏิเสธการจองนี้ไม่ได้"))
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_l("ระบุเหตุผลที่ปฏิเสธ"), field="reason")
-    if len(reason) > MAX_REASON:
-        raise DomainError(_l("เหตุผลยาวเกิน %(n)s ตัวอักษร", n=MAX_REASON), field="reason")
+    reason = checked_reason(reason, _l("ระบุเหตุผลที่ปฏิเสธ"))
     booking.status = "declined"
     booking.decided_at = now
     booking.decided_by_id = actor.id

@@ -32,9 +32,10 @@ def attendee_choices(booking) -> list[SelectChoice]:
 ITEM_PREFIX = "item"
 
 
-def render_editor(booking, form, item_form, status=200):
+def render_editor(booking, form, item_form, status=200, record=None):
+    """The editor page; `record` is loaded unless the caller has it already."""
     return render_template(
-        "records/edit.html", booking=booking, record=record_for(booking), form=form, item_form=item_form,
+        "records/edit.html", booking=booking, record=record or record_for(booking), form=form, item_form=item_form,
         notes=internal_notes(booking),
     ), status
 
@@ -56,7 +57,7 @@ def edit(booking_id: int):
             form.issues_raised.data = source.issues_raised
             form.guidance.data = source.guidance
         form.attended.data = [a.id for a in booking.attendees if a.attended]
-        return render_editor(booking, form, item_form)
+        return render_editor(booking, form, item_form, record=record)
 
     adding_item = bool(request.form.get("add_item"))
     publishing = bool(request.form.get("publish"))
