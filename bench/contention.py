@@ -46,7 +46,7 @@ from clinic.extensions import db  # noqa: E402
 from clinic.i18n import bangkok_to_utc, bangkok_today  # noqa: E402
 from clinic.organisations.models import Department, Ministry, Topic  # noqa: E402
 from clinic.scheduling.models import Slot  # noqa: E402
-from clinic.scheduling.services import holiday_name  # noqa: E402
+from clinic.scheduling.queries import holiday_name  # noqa: E402
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "clinic_bench"

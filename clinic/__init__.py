@@ -118,6 +118,8 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.accounts import policies as account_policies
     from clinic.bookings import policies as booking_policies
     from clinic.records import policies as record_policies
+    from clinic.reports import policies as report_policies
+    from clinic.scheduling import policies as scheduling_policies
 
     app.jinja_env.filters.update(
         thai_date=i18n.format_date,
@@ -126,9 +128,9 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         policies={
-            **{n: getattr(account_policies, n) for n in account_policies.__all__},
-            **{n: getattr(booking_policies, n) for n in booking_policies.__all__},
-            **{n: getattr(record_policies, n) for n in record_policies.__all__},
+            name: getattr(module, name)
+            for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies)
+            for name in module.__all__
         },
         labels=i18n.labels,
         current_language=i18n.current_language,
@@ -139,6 +141,9 @@ def register_error_pages(app: Flask) -> None:
     from flask import render_template
     from flask_wtf.csrf import CSRFError
 
+    from clinic.errors import DomainError
+    from clinic.web import handle_domain_error
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         return render_template("errors.html", code=code), code
@@ -146,6 +151,7 @@ def register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
+    app.register_error_handler(DomainError, handle_domain_error)
 
 
 def register_login_required(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from clinic.accounts.models import Role
 from clinic.database import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
@@ -20,7 +21,7 @@ outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["officer", "coordinator", "advisor", "admin"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--position", default="")
 @click.option("--department", "department_name", help="Department name (Thai), for officers.")
 @click.option("--ministry", "ministry_name", help="Ministry name (Thai), for coordinators.")

@@ -1,8 +1,10 @@
 """Engine set-up that the database needs: SQLite pragmas and serialised writers."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -71,3 +73,28 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class EnumString(TypeDecorator):
+    """A `StrEnum` kept as its value in a VARCHAR: the model attribute is the enum member, the database holds
+    plain text that its CHECK constraint (`one_of`) knows."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """SQL that holds `column` to `values`, for a CHECK constraint or a partial index:
+    `status IN ('pending', 'confirmed')`. The values come from our own enums, never from input."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"

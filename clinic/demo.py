@@ -5,15 +5,16 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from clinic.accounts.models import User
+from clinic.accounts.models import Role, User
 from clinic.accounts.services import create_user
-from clinic.bookings.models import Attendee, Booking
+from clinic.bookings.models import Attendee, Booking, BookingStatus
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today
 from clinic.organisations.models import Department, Ministry, Topic
 from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
-from clinic.scheduling.models import Slot
-from clinic.scheduling.services import SlotPlan, create_slots, holiday_name
+from clinic.scheduling.models import Slot, SlotMode
+from clinic.scheduling.queries import holiday_name
+from clinic.scheduling.services import SlotPlan, create_slots
 
 DEMO_PASSWORD = "clinic-demo-2569"
 
@@ -90,26 +91,26 @@ def load_demo(now: datetime) -> bool:
     db.session.add_all(topics)
     db.session.flush()
 
-    admin = create_user(None, email="admin@opdc.go.th", name="นางสาวดวงใจ ผู้ดูแล", role="admin",
+    admin = create_user(None, email="admin@opdc.go.th", name="นางสาวดวงใจ ผู้ดูแล", role=Role.ADMIN,
                         password=DEMO_PASSWORD, now=now, position="เจ้าหน้าที่บริหารระบบ")
     officers = [
-        create_user(admin, email="officer@diw.go.th", name="นายอนุชา โรงงานดี", role="officer",
+        create_user(admin, email="officer@diw.go.th", name="นายอนุชา โรงงานดี", role=Role.OFFICER,
                     department=departments[("อก.", "กรอ.")], password=DEMO_PASSWORD, now=now,
                     position="นักจัดการงานทั่วไปชำนาญการ"),
-        create_user(admin, email="officer@diprom.go.th", name="นางสาวพิมพ์ชนก ส่งเสริม", role="officer",
+        create_user(admin, email="officer@diprom.go.th", name="นางสาวพิมพ์ชนก ส่งเสริม", role=Role.OFFICER,
                     department=departments[("อก.", "กสอ.")], password=DEMO_PASSWORD, now=now,
                     position="นักวิเคราะห์นโยบายและแผนชำนาญการ"),
-        create_user(admin, email="officer@dla.go.th", name="นายธนากร ท้องถิ่น", role="officer",
+        create_user(admin, email="officer@dla.go.th", name="นายธนากร ท้องถิ่น", role=Role.OFFICER,
                     department=departments[("มท.", "สถ.")], password=DEMO_PASSWORD, now=now,
                     position="นักทรัพยากรบุคคลชำนาญการ"),
     ]
-    create_user(admin, email="coordinator@industry.go.th", name="นางรัตนา ประสานงาน", role="coordinator",
+    create_user(admin, email="coordinator@industry.go.th", name="นางรัตนา ประสานงาน", role=Role.COORDINATOR,
                 ministry=ministries["อก."], password=DEMO_PASSWORD, now=now,
                 position="ผู้อำนวยการกองยุทธศาสตร์และแผนงาน")
 
     advisors = []
     for email, name, position, topic_ids, mode, where, weekday, hour in ADVISORS:
-        advisor = create_user(admin, email=email, name=name, role="advisor", password=DEMO_PASSWORD,
+        advisor = create_user(admin, email=email, name=name, role=Role.ADVISOR, password=DEMO_PASSWORD,
                               now=now, position=position)
         advisor.expertise = [topics[i] for i in topic_ids]
         advisors.append(advisor)
@@ -136,7 +137,7 @@ def create_demo_slots(advisor: User, mode: str, where: str, weekday: int, hour: 
         for start_hour in (hour, hour + 2):
             plan = SlotPlan(
                 first_day=day, start=time(start_hour, 0), end=time(start_hour + 1, 30), mode=mode,
-                location=where if mode == "onsite" else "", meeting_url=where if mode == "online" else "",
+                location=where if mode == SlotMode.ONSITE else "", meeting_url=where if mode == SlotMode.ONLINE else "",
                 capacity=1,
             )
             create_slots(advisor, advisor, plan, now)
@@ -169,11 +170,11 @@ def create_past_sessions(advisors: list[User], officers: list[User], topics: lis
             day -= timedelta(days=1)
         starts_at = datetime.combine(day, time(10, 0), BANGKOK)
         slot = Slot(advisor=advisor, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1, minutes=30),
-                    capacity=1, mode="onsite", location="ห้องประชุม 1 ชั้น 8 อาคาร ก.พ.ร.",
+                    capacity=1, mode=SlotMode.ONSITE, location="ห้องประชุม 1 ชั้น 8 อาคาร ก.พ.ร.",
                     created_at=starts_at - timedelta(days=14))
         booking = Booking(
             reference=f"OPDC-DEMO-{days_ago:02d}", slot=slot, slot_capacity=1, seat_number=1,
-            department_id=officer.department_id, topic=topics[topic_i], booked_by=officer, status="confirmed",
+            department_id=officer.department_id, topic=topics[topic_i], booked_by=officer, status=BookingStatus.CONFIRMED,
             request_details=request, created_at=starts_at - timedelta(days=10),
             decided_at=starts_at - timedelta(days=9), decided_by=advisor,
             attendees=[Attendee(name=officer.name, position=officer.position, attended=True),

@@ -1,15 +1,27 @@
-"""Helpers shared by the routes: the request's clock and turning domain errors into form errors."""
+"""What every route shares: the request's clock and user, access checks by policy, and one unit of work
+that commits a change or turns a refusal into a message next to its field."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import abort, current_app, flash, g, request
+from flask import Blueprint, abort, current_app, flash, g, render_template, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from clinic.database import begin_read_only
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 
+if TYPE_CHECKING:
+    from clinic.accounts.models import User
+
 PUBLIC_ENDPOINTS = {"static", "main.home", "main.health", "accounts.login", "accounts.set_language"}
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def request_now() -> datetime:
@@ -18,18 +30,100 @@ def request_now() -> datetime:
     return pinned() if callable(pinned) else datetime.now(UTC)
 
 
-def show_error(error: DomainError, form: FlaskForm | None = None) -> int:
-    """Put the message next to its field when the form has it, else flash it. Returns the HTTP status."""
-    if isinstance(error, NotAllowed) and form is None:
+def acting_user() -> "User":
+    """The signed-in user itself, not Flask-Login's proxy: services and the audit log take the model."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def require(policy: Callable[["User"], bool]) -> Callable[[View], View]:
+    """Refuse the view with 403 unless `policy(current user)` holds (sign-in is checked before, app-wide)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not policy(acting_user()):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def guard_blueprint(blueprint: Blueprint, policy: Callable[["User"], bool]) -> None:
+    """Every view of `blueprint` requires `policy(current user)`."""
+
+    @blueprint.before_request
+    def check_policy() -> None:
+        if current_user.is_authenticated and not policy(acting_user()):
+            abort(403)
+
+
+def show_error(error: DomainError, *forms: FlaskForm) -> int:
+    """Put the message next to its field in the first of `forms` that has it, else above the first form,
+    else flash it. Returns the HTTP status to answer with."""
+    if isinstance(error, NotAllowed) and not forms:
         abort(403)
-    field = getattr(form, error.field, None) if form is not None and error.field else None
+    field = next((getattr(f, error.field) for f in forms if error.field and hasattr(f, error.field)), None)
     if field is not None:
         field.errors = [*field.errors, str(error.message)]
-    elif form is not None:
-        form.form_errors.append(str(error.message))
+    elif forms:
+        forms[0].form_errors.append(str(error.message))
     else:
         flash(str(error.message), "danger")
     return error.status_code
+
+
+@dataclass
+class Work:
+    """The outcome of a unit of work: `ok`, or the refusal and the HTTP status to answer with."""
+
+    error: DomainError | None = None
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def unit_of_work(*forms: FlaskForm, reads_only: bool = False) -> Iterator[Work]:
+    """Run the block's service calls as one transaction: commit if they succeed; if one refuses with a
+    `DomainError`, roll everything back and show the message next to its field in `forms` (or flash it;
+    a refusal of access with no form to show it in is a 403).
+
+        with unit_of_work(form) as work:
+            booking = book_slot(acting_user(), form.booking_request(...), request_now())
+        if work.ok:
+            return redirect(...)
+        return render_template(...), work.status
+
+    A block that `reads_only` (a report refused for its filters) neither commits nor rolls back: the page
+    goes on reading in the request's transaction."""
+    work = Work()
+    try:
+        yield work
+    except DomainError as error:
+        if not reads_only:
+            db.session.rollback()
+        work.error = error
+        work.status = show_error(error, *forms)
+    else:
+        if not reads_only:
+            db.session.commit()
+
+
+def form_status(*forms: FlaskForm, work: Work | None = None) -> int:
+    """The status of a page that shows `forms` again: the refusal's, 422 after a POST with errors, else 200."""
+    if work is not None and not work.ok:
+        return work.status
+    return 422 if request.method == "POST" and any(f.errors or f.form_errors for f in forms) else 200
+
+
+def handle_domain_error(error: DomainError) -> tuple[str, int]:
+    """A refusal that no route caught: its message on the error page with its status, never a 500."""
+    db.session.rollback()
+    return render_template("errors.html", code=error.status_code, message=str(error.message)), error.status_code
 
 
 def reject_nul_characters() -> None:
@@ -40,9 +134,9 @@ def reject_nul_characters() -> None:
         abort(400)
 
 
-def writes_on_get(view):
+def writes_on_get(view: View) -> View:
     """Mark a view that writes although it answers GET (an export that records its audit event)."""
-    view.writes_on_get = True
+    view.writes_on_get = True  # type: ignore[attr-defined]
     return view
 
 

@@ -7,13 +7,13 @@ from clinic.audit.models import AuditEvent
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.records.models import RecordRevision
+from clinic.records.queries import record_for
 from clinic.records.services import (
     RecordContent,
     acknowledge,
     add_action_item,
     add_internal_note,
     publish_record,
-    record_for,
     save_draft,
     update_action_item,
 )

@@ -309,7 +309,7 @@ class TestRecordRoutes:
         client = login(officer)
         page = client.get(f"/bookings/{held.id}").get_data(as_text=True)
         assert "ให้วิเคราะห์ภารกิจ" in page and "จัดทำตาราง" in page and "บันทึกลับ" not in page
-        from clinic.records.services import record_for
+        from clinic.records.queries import record_for
 
         revision = record_for(held).published
         assert client.post(f"/revisions/{revision.id}/acknowledge").status_code == 302

@@ -4,11 +4,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from clinic.bookings.queries import open_slots_for_topic
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import to_bangkok
 from clinic.scheduling.models import AdvisorLeave, Slot
-from clinic.scheduling.services import SlotPlan, create_slots, open_slots_for_topic
+from clinic.scheduling.services import SlotPlan, create_slots
 from tests.factories import NOW, make_booking, make_slot, make_user
 
 FIRST_DAY = date(2026, 12, 1)  # a Tuesday; 7 December 2026 is a substitute holiday

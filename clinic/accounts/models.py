@@ -1,31 +1,40 @@
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import db
 from clinic.organisations.models import Department, Ministry, Topic, advisor_topics
 
-ROLES = ("officer", "coordinator", "advisor", "admin")
-OPDC_ROLES = ("advisor", "admin")
+
+class Role(StrEnum):
+    OFFICER = "officer"  # of one department
+    COORDINATOR = "coordinator"  # of a whole ministry
+    ADVISOR = "advisor"  # OPDC
+    ADMIN = "admin"  # OPDC
+
+
+DEPARTMENT_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR})
+OPDC_ROLES = frozenset({Role.ADVISOR, Role.ADMIN})
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('officer', 'coordinator', 'advisor', 'admin')", name="role_known"),
-        CheckConstraint("role != 'officer' OR department_id IS NOT NULL", name="officer_has_department"),
-        CheckConstraint("role != 'coordinator' OR ministry_id IS NOT NULL", name="coordinator_has_ministry"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
+        CheckConstraint(f"role != '{Role.OFFICER}' OR department_id IS NOT NULL", name="officer_has_department"),
+        CheckConstraint(f"role != '{Role.COORDINATOR}' OR ministry_id IS NOT NULL", name="coordinator_has_ministry"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(EnumString(Role, 20))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     ministry_id: Mapped[int | None] = mapped_column(ForeignKey("ministries.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -39,10 +48,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.is_active_account
-
-    @property
-    def is_opdc(self) -> bool:
-        return self.role in OPDC_ROLES
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -1,38 +1,50 @@
 """Who may see which department's case file. Plain functions, shared by routes, services and templates."""
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, select, true
 
-from clinic.accounts.models import User
+from clinic.accounts.models import DEPARTMENT_ROLES, OPDC_ROLES, Role, User
 from clinic.organisations.models import Department
 
-__all__ = ["can_view_department", "is_department_user", "is_opdc"]
+__all__ = ["can_view_department", "is_admin", "is_advisor", "is_department_user", "is_opdc"]
 
 
 def is_opdc(user: User) -> bool:
-    return user.is_authenticated and user.role in ("advisor", "admin")
+    """OPDC staff: advisors and administrators."""
+    return bool(user.is_authenticated) and user.role in OPDC_ROLES
+
+
+def is_advisor(user: User) -> bool:
+    return bool(user.is_authenticated) and user.role == Role.ADVISOR
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_authenticated) and user.role == Role.ADMIN
 
 
 def is_department_user(user: User) -> bool:
-    return user.is_authenticated and user.role in ("officer", "coordinator")
+    """An officer of a department or a coordinator of a ministry: someone who books for departments."""
+    return bool(user.is_authenticated) and user.role in DEPARTMENT_ROLES
 
 
 def can_view_department(user: User, department: Department) -> bool:
     """OPDC reads every case file; a coordinator their ministry's; an officer their own department's."""
     if not user.is_authenticated:
         return False
-    if user.role in ("advisor", "admin"):
+    if user.role in OPDC_ROLES:
         return True
-    if user.role == "coordinator":
+    if user.role == Role.COORDINATOR:
         return department.ministry_id == user.ministry_id
     return department.id == user.department_id
 
 
-def department_scope(user: User, department_column) -> ColumnElement[bool]:
+def department_scope(user: User, department_column: Any) -> ColumnElement[bool]:
     """The same rule as `can_view_department`, as a SQL condition on a department id column."""
-    if user.role in ("advisor", "admin"):
+    if user.role in OPDC_ROLES:
         return true()
-    if user.role == "coordinator":
+    if user.role == Role.COORDINATOR:
         return department_column.in_(select(Department.id).where(Department.ministry_id == user.ministry_id))
-    if user.role == "officer":
-        return department_column == user.department_id
+    if user.role == Role.OFFICER:
+        return department_column == user.department_id  # type: ignore[no-any-return]
     return false()

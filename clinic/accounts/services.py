@@ -3,7 +3,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from clinic.accounts.models import ROLES, User
+from clinic.accounts.models import Role, User
 from clinic.audit.services import record_event
 from clinic.errors import DomainError
 from clinic.extensions import db
@@ -28,7 +28,7 @@ def create_user(
     *,
     email: str,
     name: str,
-    role: str,
+    role: Role | str,
     password: str,
     now: datetime,
     department: Department | None = None,
@@ -37,8 +37,10 @@ def create_user(
 ) -> User:
     """Create an account. `actor` is None when the command line creates the first administrator."""
     email = email.strip().lower()
-    if role not in ROLES:
-        raise DomainError(_l("บทบาทไม่ถูกต้อง"), field="role")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DomainError(_l("บทบาทไม่ถูกต้อง"), field="role") from None
     if not email or "@" not in email:
         raise DomainError(_l("อีเมลไม่ถูกต้อง"), field="email")
     if find_by_email(email):
@@ -47,17 +49,17 @@ def create_user(
         raise DomainError(_l("กรอกชื่อ"), field="name")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_l("รหัสผ่านต้องยาวอย่างน้อย %(n)s ตัวอักษร", n=MIN_PASSWORD_LENGTH), field="password")
-    if role == "officer" and department is None:
+    if role == Role.OFFICER and department is None:
         raise DomainError(_l("เจ้าหน้าที่ส่วนราชการต้องมีสังกัดกรม"), field="department")
-    if role == "coordinator" and ministry is None:
+    if role == Role.COORDINATOR and ministry is None:
         raise DomainError(_l("ผู้ประสานงานต้องมีสังกัดกระทรวง"), field="ministry")
     user = User(
         email=email,
         name=name.strip(),
         position=position.strip(),
         role=role,
-        department_id=department.id if department and role == "officer" else None,
-        ministry_id=ministry.id if ministry and role == "coordinator" else None,
+        department_id=department.id if department and role == Role.OFFICER else None,
+        ministry_id=ministry.id if ministry and role == Role.COORDINATOR else None,
         created_at=now,
     )
     user.set_password(password)

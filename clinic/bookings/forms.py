@@ -1,10 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON
+from clinic.bookings import documents
+from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON, AttendeeInput, BookingRequest
 from clinic.forms import Form
+from clinic.organisations.models import Department, Topic
+from clinic.scheduling.models import Slot
 
 
 class AttendeeForm(Form):
@@ -16,7 +19,12 @@ class AttendeeForm(Form):
 
 
 class BookingForm(Form):
-    department = SelectField(_l("ส่วนราชการ"), coerce=int, validate_choice=False)
+    """A department's request for a seat. Offer it the departments the user books for, then, once it
+    validates, it builds the `BookingRequest` that `book_slot` takes."""
+
+    department = SelectField(
+        _l("ส่วนราชการ"), coerce=int, invalid_choice_message=_l("เลือกส่วนราชการในความรับผิดชอบของคุณ")
+    )
     request_details = TextAreaField(
         _l("เรื่องที่ต้องการรับคำปรึกษา"),
         validators=[
@@ -26,6 +34,24 @@ class BookingForm(Form):
     )
     attendees = FieldList(FormField(AttendeeForm), min_entries=5, max_entries=MAX_ATTENDEES)
     document = FileField(_l("เอกสารประกอบ (PDF, DOCX หรือ XLSX ไม่เกิน 10 MB)"))
+
+    def offer_departments(self, departments: list[Department], preferred_id: int | None) -> None:
+        self.departments = {d.id: d for d in departments}
+        self.department.choices = [SelectChoice(d.id, d.name_th) for d in departments]
+        if self.department.data is None:
+            self.department.data = preferred_id if preferred_id in self.departments else departments[0].id
+
+    def booking_request(self, slot: Slot, topic: Topic, max_upload: int) -> BookingRequest:
+        """The request as typed (call after `validate_on_submit()` succeeded); the file is read, not trusted."""
+        storage = self.document.data
+        return BookingRequest(
+            slot=slot,
+            department=self.departments[self.department.data],
+            topic=topic,
+            request_details=self.request_details.data or "",
+            attendees=[AttendeeInput(a.form.name.data or "", a.form.position.data or "") for a in self.attendees],
+            document=documents.read_upload(storage, getattr(storage, "filename", None), max_upload),
+        )
 
 
 class ReasonForm(Form):

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -14,14 +15,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import db
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot
 
-BOOKING_STATUSES = ("pending", "confirmed", "declined", "cancelled")
-ACTIVE_STATUSES = ("pending", "confirmed")
-ACTIVE_SQL = "status IN ('pending', 'confirmed')"
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"  # asked for, waiting for the advisor
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)  # those that hold a seat
+ACTIVE_SQL = one_of("status", ACTIVE_STATUSES)
+
+
+class DocumentKind(StrEnum):
+    PDF = "pdf"
+    DOCX = "docx"
+    XLSX = "xlsx"
 
 
 class Booking(db.Model):
@@ -33,9 +47,7 @@ class Booking(db.Model):
 
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'confirmed', 'declined', 'cancelled')", name="status_known"
-        ),
+        CheckConstraint(one_of("status", BookingStatus), name="status_known"),
         CheckConstraint("seat_number BETWEEN 1 AND slot_capacity", name="seat_within_capacity"),
         ForeignKeyConstraint(
             ["slot_id", "slot_capacity"], ["slots.id", "slots.capacity"], name="fk_bookings_slot_capacity"
@@ -59,7 +71,7 @@ class Booking(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
     booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10), default=BookingStatus.PENDING)
     request_details: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -100,18 +112,17 @@ class Attendee(db.Model):
 
 
 
-
 class Document(db.Model):
     """A background document a department attached to a booking; the file lives in instance/uploads."""
 
     __tablename__ = "documents"
-    __table_args__ = (CheckConstraint("kind IN ('pdf', 'docx', 'xlsx')", name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", DocumentKind), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[DocumentKind] = mapped_column(EnumString(DocumentKind, 10))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

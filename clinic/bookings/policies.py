@@ -1,8 +1,8 @@
 from datetime import datetime
 
 from clinic.accounts.models import User
-from clinic.accounts.policies import can_view_department, is_department_user
-from clinic.bookings.models import Booking
+from clinic.accounts.policies import can_view_department, is_advisor, is_department_user
+from clinic.bookings.models import Booking, BookingStatus
 from clinic.i18n import as_utc
 from clinic.organisations.models import Department
 
@@ -21,7 +21,7 @@ def can_book_for(user: User, department: Department) -> bool:
 
 
 def is_slot_advisor(user: User, booking: Booking) -> bool:
-    return user.is_authenticated and user.role == "advisor" and booking.slot.advisor_id == user.id
+    return is_advisor(user) and booking.slot.advisor_id == user.id
 
 
 def can_cancel_booking(user: User, booking: Booking, now: datetime) -> bool:
@@ -33,4 +33,4 @@ def can_cancel_booking(user: User, booking: Booking, now: datetime) -> bool:
 
 def can_decide_booking(user: User, booking: Booking, now: datetime) -> bool:
     """Only the advisor whose slot it is confirms or declines a pending request, before the session."""
-    return booking.status == "pending" and is_slot_advisor(user, booking) and as_utc(booking.slot.ends_at) > now
+    return booking.status == BookingStatus.PENDING and is_slot_advisor(user, booking) and as_utc(booking.slot.ends_at) > now

@@ -1,22 +1,27 @@
-"""Reads of bookings: loaders that check access, and the department's case file."""
+"""Reads of bookings: loaders that check access, seat counts and the open-slot search, and the advisor's
+calendar (sessions and a week of slots). Each issues a fixed number of queries whatever the rows it returns."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import abort
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ScalarSelect, and_, exists, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
 from clinic.accounts.policies import department_scope
-from clinic.bookings.models import Booking, Document
+from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Document
 from clinic.bookings.policies import can_view_booking
 from clinic.extensions import db
-from clinic.organisations.models import Department
-from clinic.records.models import Acknowledgement, ActionItem, ConsultationRecord, RecordRevision
-from clinic.scheduling.models import Slot
+from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
+from clinic.organisations.models import Department, Topic, advisor_topics
+from clinic.scheduling.models import Slot, SlotStatus
+from clinic.scheduling.queries import closed_days
+from clinic.scheduling.services import BOOKING_LEAD_TIME
 
 
-def booking_options():
+def booking_options() -> tuple[Any, ...]:
     return (
         joinedload(Booking.slot).joinedload(Slot.advisor),
         joinedload(Booking.department).joinedload(Department.ministry),
@@ -41,51 +46,119 @@ def get_document_or_404(document_id: int, user: User) -> Document:
     return document
 
 
-@dataclass
-class CaseFile:
-    department: Department
-    bookings: list[Booking]
-    records: dict[int, ConsultationRecord]
-    action_items: list[ActionItem]
-
-
-def case_file(department: Department) -> CaseFile:
-    """Everything of one department, in a fixed number of queries whatever its size."""
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .where(Booking.department_id == department.id)
-            .options(*booking_options())
-            .order_by(Booking.created_at.desc())
-        ).unique()
-    )
-    records = {
-        r.booking_id: r
-        for r in db.session.scalars(
-            select(ConsultationRecord)
-            .join(Booking)
-            .where(Booking.department_id == department.id)
-            .options(
-                selectinload(ConsultationRecord.revisions)
-                .selectinload(RecordRevision.acknowledgements)
-                .joinedload(Acknowledgement.user)
-            )
-        )
-    }
-    items = list(
-        db.session.scalars(
-            select(ActionItem)
-            .where(ActionItem.department_id == department.id)
-            .options(joinedload(ActionItem.record).joinedload(ConsultationRecord.booking))
-            .order_by(ActionItem.status == "done", ActionItem.due_on)
-        )
-    )
-    return CaseFile(department=department, bookings=bookings, records=records, action_items=items)
-
-
 def departments_in_scope(user: User) -> list[Department]:
     return list(
         db.session.scalars(
             select(Department).where(department_scope(user, Department.id)).order_by(Department.ministry_id, Department.id)
         )
     )
+
+
+def active_bookings_count() -> ScalarSelect[int]:
+    """Correlated count of a slot's active bookings."""
+    return (
+        select(func.count(Booking.id))
+        .where(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_STATUSES))
+        .correlate(Slot)
+        .scalar_subquery()
+    )
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    slot: Slot
+    seats_left: int
+
+
+def open_slots_for_topic(topic: Topic, now: datetime, days_ahead: int = 56, limit: int = 200) -> list[OpenSlot]:
+    """Slots with a free seat, of advisors expert in `topic`, starting from now plus the lead time.
+    Two queries (the slots, then leave), whatever the number of slots."""
+    taken = active_bookings_count().label("taken")
+    rows = db.session.execute(
+        select(Slot, taken)
+        .options(joinedload(Slot.advisor))
+        .where(
+            Slot.status == SlotStatus.OPEN,
+            Slot.starts_at >= now + BOOKING_LEAD_TIME,
+            Slot.starts_at < now + timedelta(days=days_ahead),
+            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
+            taken < Slot.capacity,
+        )
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(limit)
+    ).all()
+    closed = closed_days([slot for slot, _count in rows])
+    return [
+        OpenSlot(slot, slot.capacity - count)
+        for slot, count in rows
+        if slot.opened_on_closed_day or (slot.advisor_id, bangkok_today(slot.starts_at)) not in closed
+    ]
+
+
+def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Booking]:
+    """Bookings on the advisor's slots that have not ended, pending and confirmed first by time."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.slot)
+            .where(Slot.advisor_id == advisor.id, Slot.ends_at > now, Booking.status.in_(ACTIVE_STATUSES))
+            .options(
+                contains_eager(Booking.slot),
+                joinedload(Booking.department).joinedload(Department.ministry),
+                joinedload(Booking.topic),
+            )
+            .order_by(Slot.starts_at, Booking.id)
+            .limit(limit)
+        )
+    )
+
+
+def recent_bookings_to_record(advisor: User, now: datetime, days: int = 30) -> list[Booking]:
+    """Confirmed sessions of the last `days` days, for writing their records."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.slot)
+            .where(
+                Slot.advisor_id == advisor.id,
+                Slot.starts_at <= now,
+                Slot.starts_at > now - timedelta(days=days),
+                Booking.status == BookingStatus.CONFIRMED,
+            )
+            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic))
+            .order_by(Slot.starts_at.desc())
+        )
+    )
+
+
+@dataclass
+class DayColumn:
+    day: date
+    slots: list[Slot] = field(default_factory=list)
+    bookings: dict[int, list[Booking]] = field(default_factory=dict)
+
+
+def week_of(advisor: User, monday: date) -> list[DayColumn]:
+    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries."""
+    start = datetime.combine(monday, datetime.min.time(), BANGKOK)
+    end = start + timedelta(days=7)
+    slots = db.session.scalars(
+        select(Slot)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .order_by(Slot.starts_at)
+    ).all()
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(Booking.slot)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .options(joinedload(Booking.department))
+        .order_by(Booking.id)
+    ).all()
+    columns = [DayColumn(monday + timedelta(days=i)) for i in range(7)]
+    by_day = {c.day: c for c in columns}
+    for slot in slots:
+        by_day[to_bangkok(slot.starts_at).date()].slots.append(slot)
+    for booking in bookings:
+        column = by_day[to_bangkok(booking.slot.starts_at).date()]
+        column.bookings.setdefault(booking.slot_id, []).append(booking)
+    return columns

@@ -11,15 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from clinic.accounts.models import User
 from clinic.audit.services import record_event
 from clinic.bookings import documents
-from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, Document
+from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
 from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import bangkok_today, fiscal_year, format_datetime
 from clinic.notifications.services import queue_email
 from clinic.organisations.models import Department, Topic
-from clinic.scheduling.models import Slot
-from clinic.scheduling.services import holiday_name, leave_on, slot_is_bookable
+from clinic.scheduling.models import Slot, SlotMode
+from clinic.scheduling.queries import holiday_name, leave_on
+from clinic.scheduling.services import slot_is_bookable
 
 MAX_ATTENDEES = 10
 MAX_DETAILS = 4000
@@ -119,7 +120,7 @@ def insert_booking(
             department_id=request.department.id,
             topic_id=request.topic.id,
             booked_by_id=actor.id,
-            status="pending",
+            status=BookingStatus.PENDING,
             request_details=details,
             created_at=now,
             attendees=[Attendee(name=a.name.strip()[:200], position=a.position.strip()[:200]) for a in attendees],
@@ -149,7 +150,7 @@ def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) ->
         raise NotAllowed(_l("ยกเลิกการจองนี้ไม่ได้"))
     reason = checked_reason(reason, _l("ระบุเหตุผลที่ยกเลิก"))
     previous = booking.status
-    booking.status = "cancelled"
+    booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by_id = actor.id
     booking.cancel_reason = reason
@@ -168,12 +169,12 @@ def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) ->
 def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
     if not can_decide_booking(actor, booking, now):
         raise NotAllowed(_l("ยืนยันการจองนี้ไม่ได้"))
-    booking.status = "confirmed"
+    booking.status = BookingStatus.CONFIRMED
     booking.decided_at = now
     booking.decided_by_id = actor.id
     record_event(actor, "booking.confirmed", booking, now, department_id=booking.department_id)
     slot = booking.slot
-    where = slot.location if slot.mode == "onsite" else slot.meeting_url
+    where = slot.location if slot.mode == SlotMode.ONSITE else slot.meeting_url
     queue_email(
         [booking.booked_by.email],
         f"[OPDC Clinic] ยืนยันการนัดหมาย {booking.reference}",
@@ -188,7 +189,7 @@ def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -
     if not can_decide_booking(actor, booking, now):
         raise NotAllowed(_l("ปฏิเสธการจองนี้ไม่ได้"))
     reason = checked_reason(reason, _l("ระบุเหตุผลที่ปฏิเสธ"))
-    booking.status = "declined"
+    booking.status = BookingStatus.DECLINED
     booking.decided_at = now
     booking.decided_by_id = actor.id
     booking.decline_reason = reason

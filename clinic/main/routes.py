@@ -1,13 +1,15 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from clinic.accounts.models import Role
+
 bp = Blueprint("main", __name__)
 
 HOME_BY_ROLE = {
-    "officer": "bookings.case_file",
-    "coordinator": "bookings.case_file",
-    "advisor": "scheduling.sessions",
-    "admin": "reports.sessions",
+    Role.OFFICER: "bookings.case_file",
+    Role.COORDINATOR: "bookings.case_file",
+    Role.ADVISOR: "scheduling.sessions",
+    Role.ADMIN: "reports.sessions",
 }
 
 

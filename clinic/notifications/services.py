@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 
 from clinic.extensions import db
-from clinic.notifications.models import OutboxMessage
+from clinic.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
 
@@ -76,7 +76,7 @@ def deliver_due(transport, sender: str, now: datetime, limit: int = 100) -> tupl
     Returns (sent, failed). The caller commits."""
     due = db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -90,11 +90,11 @@ def deliver_due(transport, sender: str, now: datetime, limit: int = 100) -> tupl
             failed += 1
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
+                message.status = OutboxStatus.FAILED
             else:
                 message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
         else:
             sent += 1
-            message.status = "sent"
+            message.status = OutboxStatus.SENT
             message.sent_at = now
     return sent, failed

@@ -1,11 +1,12 @@
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
 from clinic.bookings.models import Booking
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import db
 from clinic.organisations.models import Department
 
@@ -86,8 +87,15 @@ class Acknowledgement(db.Model):
     user: Mapped[User] = relationship()
 
 
-ACTION_OWNERS = ("department", "opdc")
-ACTION_STATUSES = ("open", "in_progress", "done")
+class ActionOwner(StrEnum):
+    DEPARTMENT = "department"
+    OPDC = "opdc"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
 
 
 class ActionItem(db.Model):
@@ -95,17 +103,17 @@ class ActionItem(db.Model):
 
     __tablename__ = "action_items"
     __table_args__ = (
-        CheckConstraint("owner IN ('department', 'opdc')", name="owner_known"),
-        CheckConstraint("status IN ('open', 'in_progress', 'done')", name="status_known"),
+        CheckConstraint(one_of("owner", ActionOwner), name="owner_known"),
+        CheckConstraint(one_of("status", ActionStatus), name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("consultation_records.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(12))
+    owner: Mapped[ActionOwner] = mapped_column(EnumString(ActionOwner, 12))
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[ActionStatus] = mapped_column(EnumString(ActionStatus, 12), default=ActionStatus.OPEN)
     progress_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

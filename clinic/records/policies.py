@@ -1,7 +1,7 @@
 from clinic.accounts.models import User
-from clinic.accounts.policies import can_view_department, is_department_user, is_opdc
-from clinic.bookings.models import Booking
-from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
+from clinic.accounts.policies import can_view_department, is_advisor, is_department_user, is_opdc
+from clinic.bookings.models import Booking, BookingStatus
+from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
 
 __all__ = [
     "can_acknowledge", "can_read_internal_notes", "can_read_record", "can_update_action_item", "can_write_record",
@@ -10,12 +10,7 @@ __all__ = [
 
 def can_write_record(user: User, booking: Booking) -> bool:
     """The advisor who held the session writes its record, once the booking was confirmed."""
-    return (
-        user.is_authenticated
-        and user.role == "advisor"
-        and booking.slot.advisor_id == user.id
-        and booking.status == "confirmed"
-    )
+    return is_advisor(user) and booking.slot.advisor_id == user.id and booking.status == BookingStatus.CONFIRMED
 
 
 def can_read_record(user: User, record: ConsultationRecord) -> bool:
@@ -40,6 +35,6 @@ def can_acknowledge(user: User, revision: RecordRevision) -> bool:
 
 def can_update_action_item(user: User, item: ActionItem) -> bool:
     """The department reports on the steps it owns; OPDC advisors update any step."""
-    if user.is_authenticated and user.role == "advisor":
+    if is_advisor(user):
         return True
-    return item.owner == "department" and is_department_user(user) and can_view_department(user, item.department)
+    return item.owner == ActionOwner.DEPARTMENT and is_department_user(user) and can_view_department(user, item.department)

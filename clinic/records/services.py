@@ -14,10 +14,10 @@ from clinic.extensions import db
 from clinic.i18n import as_utc, bangkok_today
 from clinic.notifications.services import queue_email
 from clinic.records.models import (
-    ACTION_OWNERS,
-    ACTION_STATUSES,
     Acknowledgement,
     ActionItem,
+    ActionOwner,
+    ActionStatus,
     ConsultationRecord,
     InternalNote,
     RecordRevision,
@@ -28,6 +28,7 @@ from clinic.records.policies import (
     can_update_action_item,
     can_write_record,
 )
+from clinic.records.queries import record_for
 
 MAX_TEXT = 10000
 MAX_ITEM = 1000
@@ -41,8 +42,25 @@ class RecordContent:
     guidance: str
 
 
-def record_for(booking: Booking) -> ConsultationRecord | None:
-    return db.session.scalar(select(ConsultationRecord).where(ConsultationRecord.booking_id == booking.id))
+@dataclass(frozen=True)
+class NextStep:
+    """An action item as the advisor types it."""
+
+    description: str
+    owner: ActionOwner | str
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class RecordSubmission:
+    """One press of a button in the record editor: the draft's content and attendance, and optionally an
+    internal note, a next step, and publishing."""
+
+    content: RecordContent
+    attended_ids: set[int]
+    internal_note: str = ""
+    next_step: NextStep | None = None
+    publish: bool = False
 
 
 def check_length(value: str, field: str, limit: int = MAX_TEXT) -> str:
@@ -81,6 +99,21 @@ def save_draft(
     for attendee in booking.attendees:
         attendee.attended = attendee.id in attended_ids
     record_event(actor, "record.draft_saved", draft, now, department_id=booking.department_id, number=draft.number)
+    return draft
+
+
+def submit_record(actor: User, booking: Booking, submission: RecordSubmission, now: datetime) -> RecordRevision:
+    """Save the draft, then add the internal note and the next step and publish, as the submission asks;
+    all in the caller's transaction, so a refusal of any part leaves nothing behind.
+    Returns the revision saved (published when asked)."""
+    draft = save_draft(actor, booking, submission.content, submission.attended_ids, now)
+    if submission.internal_note.strip():
+        add_internal_note(actor, booking, submission.internal_note, now)
+    if submission.next_step is not None:
+        step = submission.next_step
+        add_action_item(actor, booking, step.description, step.owner, step.due_on, now)
+    if submission.publish:
+        publish_record(actor, draft.record, now)
     return draft
 
 
@@ -127,7 +160,7 @@ def acknowledge(actor: User, revision: RecordRevision, now: datetime) -> Acknowl
 
 
 def add_action_item(
-    actor: User, booking: Booking, description: str, owner: str, due_on: date | None, now: datetime
+    actor: User, booking: Booking, description: str, owner: ActionOwner | str, due_on: date | None, now: datetime
 ) -> ActionItem:
     if not can_write_record(actor, booking):
         raise NotAllowed(_l("คุณเพิ่มขั้นตอนต่อไปของนัดหมายนี้ไม่ได้"))
@@ -135,8 +168,10 @@ def add_action_item(
     if not description:
         raise DomainError(_l("ระบุสิ่งที่ต้องดำเนินการ"), field="description")
     description = check_length(description, "description", MAX_ITEM)
-    if owner not in ACTION_OWNERS:
-        raise DomainError(_l("เลือกผู้รับผิดชอบ"), field="owner")
+    try:
+        owner = ActionOwner(owner)
+    except ValueError:
+        raise DomainError(_l("เลือกผู้รับผิดชอบ"), field="owner") from None
     if due_on is None:
         raise DomainError(_l("ระบุวันครบกำหนด"), field="due_on")
     if due_on < bangkok_today(now):
@@ -149,18 +184,22 @@ def add_action_item(
         db.session.add(record)
     item = ActionItem(
         record=record, department_id=booking.department_id, description=description, owner=owner,
-        due_on=due_on, status="open", created_at=now, updated_at=now, updated_by_id=actor.id,
+        due_on=due_on, status=ActionStatus.OPEN, created_at=now, updated_at=now, updated_by_id=actor.id,
     )
     db.session.add(item)
     record_event(actor, "action_item.created", item, now, department_id=booking.department_id, owner=owner)
     return item
 
 
-def update_action_item(actor: User, item: ActionItem, status: str, note: str, now: datetime) -> ActionItem:
+def update_action_item(
+    actor: User, item: ActionItem, status: ActionStatus | str, note: str, now: datetime
+) -> ActionItem:
     if not can_update_action_item(actor, item):
         raise NotAllowed(_l("คุณปรับสถานะขั้นตอนนี้ไม่ได้"))
-    if status not in ACTION_STATUSES:
-        raise DomainError(_l("เลือกสถานะ"), field="status")
+    try:
+        status = ActionStatus(status)
+    except ValueError:
+        raise DomainError(_l("เลือกสถานะ"), field="status") from None
     note = check_length(note, "note", MAX_ITEM)
     previous = item.status
     item.status = status
@@ -184,11 +223,3 @@ def add_internal_note(actor: User, booking: Booking, body: str, now: datetime) -
     db.session.add(note)
     record_event(actor, "internal_note.added", note, now, department_id=booking.department_id)
     return note
-
-
-def internal_notes(booking: Booking) -> list[InternalNote]:
-    return list(
-        db.session.scalars(
-            select(InternalNote).where(InternalNote.booking_id == booking.id).order_by(InternalNote.created_at)
-        )
-    )

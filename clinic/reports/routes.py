@@ -1,9 +1,6 @@
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
-from flask_login import current_user
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from clinic.accounts.models import User
 from clinic.database import begin_read_only
-from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.i18n import current_language
 from clinic.reports import exports
@@ -16,15 +13,10 @@ from clinic.reports.services import (
     record_sessions_export,
     session_page,
 )
-from clinic.web import request_now, show_error, writes_on_get
+from clinic.web import acting_user, guard_blueprint, request_now, unit_of_work, writes_on_get
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
-
-
-@bp.before_request
-def admins_only():
-    if current_user.is_authenticated and not can_export_reports(current_user):
-        abort(403)
+guard_blueprint(bp, can_export_reports)
 
 
 def read_filters() -> tuple[SessionReportForm, SessionFilters | None]:
@@ -34,11 +26,6 @@ def read_filters() -> tuple[SessionReportForm, SessionFilters | None]:
     return form, form.filters() if form.validate() else None
 
 
-def acting_user() -> User:
-    """The signed-in user itself, not the proxy: services and the audit log need the model."""
-    return current_user._get_current_object()
-
-
 def page_number() -> int:
     try:
         return max(1, min(int(request.args.get("page", "1")), 1_000_000))
@@ -46,16 +33,13 @@ def page_number() -> int:
         return 1
 
 
-def render_report(form: SessionReportForm, filters: SessionFilters | None, status: int = 422):
+def render_report(form: SessionReportForm, filters: SessionFilters | None, status: int = 422) -> tuple[str, int]:
     """The page with one page of rows; without valid filters, the form with its messages and no rows."""
     report = None
     if filters is not None:
-        try:
+        with unit_of_work(form, reads_only=True) as work:
             report = session_page(acting_user(), filters, page_number())
-            status = 200
-        except DomainError as error:
-            db.session.rollback()
-            status = show_error(error, form)
+        status = work.status
     return render_template(
         "reports/sessions.html",
         form=form,
@@ -65,26 +49,23 @@ def render_report(form: SessionReportForm, filters: SessionFilters | None, statu
 
 
 @bp.get("/sessions")
-def sessions():
+def sessions() -> tuple[str, int]:
     form, filters = read_filters()
     return render_report(form, filters)
 
 
 @bp.get("/sessions.csv")
 @writes_on_get
-def sessions_csv():
+def sessions_csv() -> Response | tuple[str, int]:
     form, filters = read_filters()
     if filters is None:
         return render_report(form, None)
     now = request_now()
-    try:
-        actor = acting_user()
-        record_sessions_export(actor, filters, now)
-        rows = iter_sessions(actor, filters)
-    except DomainError as error:
-        db.session.rollback()
-        return render_report(form, None, show_error(error, form))
-    db.session.commit()  # the audit event is saved before the first byte leaves
+    with unit_of_work(form) as work:  # the audit event is saved before the first byte leaves
+        record_sessions_export(acting_user(), filters, now)
+        rows = iter_sessions(acting_user(), filters)
+    if not work.ok:
+        return render_report(form, None, work.status)
     begin_read_only(db.session)  # the export only reads from here on: on SQLite, writers go on meanwhile
     vocabulary = exports.vocabulary(current_language())
 

@@ -14,15 +14,15 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, text
 
-from clinic.accounts.models import User
+from clinic.accounts.models import Role, User
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
-from clinic.bookings.models import ACTIVE_STATUSES, BOOKING_STATUSES, Attendee, Booking
+from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import bangkok_to_utc, fiscal_year_bounds
 from clinic.organisations.models import Department, Ministry, Topic
-from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
+from clinic.records.models import ActionItem, ActionStatus, ConsultationRecord, RecordRevision
 from clinic.reports.policies import can_export_reports
 from clinic.scheduling.models import Slot
 
@@ -146,7 +146,7 @@ def filter_options() -> FilterOptions:
         topics=[tuple(r) for r in db.session.execute(select(Topic.id, Topic.name_th).order_by(Topic.name_th))],
         advisors=[
             tuple(r)
-            for r in db.session.execute(select(User.id, User.name).where(User.role == "advisor").order_by(User.name))
+            for r in db.session.execute(select(User.id, User.name).where(User.role == Role.ADVISOR).order_by(User.name))
         ],
     )
 
@@ -163,7 +163,7 @@ def check_filters(actor: User, filters: SessionFilters) -> None:
         raise DomainError(DATE_TO_BEFORE_FROM, field="date_to")
     if filters.fiscal_year is not None and not MIN_FISCAL_YEAR <= filters.fiscal_year <= MAX_FISCAL_YEAR:
         raise DomainError(FISCAL_YEAR_OUT_OF_RANGE, field="fiscal_year")
-    if filters.status is not None and filters.status not in BOOKING_STATUSES:
+    if filters.status is not None and filters.status not in [s.value for s in BookingStatus]:
         raise DomainError(STATUS_UNKNOWN, field="status")
 
 
@@ -208,13 +208,13 @@ def _rows_statement(filters: SessionFilters) -> Select:
     )
     open_items = (
         select(func.count(ActionItem.id))
-        .where(ActionItem.record_id == ConsultationRecord.id, ActionItem.status != "done")
+        .where(ActionItem.record_id == ConsultationRecord.id, ActionItem.status != ActionStatus.DONE)
         .correlate(ConsultationRecord)
         .scalar_subquery()
     )
     done_items = (
         select(func.count(ActionItem.id))
-        .where(ActionItem.record_id == ConsultationRecord.id, ActionItem.status == "done")
+        .where(ActionItem.record_id == ConsultationRecord.id, ActionItem.status == ActionStatus.DONE)
         .correlate(ConsultationRecord)
         .scalar_subquery()
     )

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     DDL,
@@ -15,11 +16,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
-from clinic.database import UTCDateTime, utcnow
+from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import db
 from clinic.organisations.models import Ministry
 
-MODES = ("onsite", "online")
+
+class SlotMode(StrEnum):
+    ONSITE = "onsite"  # a meeting in person: a room at OPDC, or a ministry's clinic day
+    ONLINE = "online"  # a meeting link
+
+
+class SlotStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
 MAX_CAPACITY = 20
 
 
@@ -48,8 +59,8 @@ class Slot(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(f"capacity BETWEEN 1 AND {MAX_CAPACITY}", name="capacity_range"),
-        CheckConstraint("mode IN ('onsite', 'online')", name="mode_known"),
-        CheckConstraint("status IN ('open', 'cancelled')", name="status_known"),
+        CheckConstraint(one_of("mode", SlotMode), name="mode_known"),
+        CheckConstraint(one_of("status", SlotStatus), name="status_known"),
         UniqueConstraint("id", "capacity", name="uq_slots_id_capacity"),
     )
 
@@ -58,10 +69,10 @@ class Slot(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
-    mode: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[SlotMode] = mapped_column(EnumString(SlotMode, 10))
     location: Mapped[str] = mapped_column(String(300), default="")
     meeting_url: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[SlotStatus] = mapped_column(EnumString(SlotStatus, 10), default=SlotStatus.OPEN)
     clinic_day_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_days.id"))
     opened_on_closed_day: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -88,23 +99,23 @@ class AdvisorLeave(db.Model):
 
 SQLITE_NO_OVERLAP = """
 CREATE TRIGGER {name} BEFORE {event} ON slots
-WHEN NEW.status = 'open' AND EXISTS (
-    SELECT 1 FROM slots s WHERE s.advisor_id = NEW.advisor_id AND s.status = 'open' AND s.id IS NOT NEW.id
+WHEN NEW.status = '{open}' AND EXISTS (
+    SELECT 1 FROM slots s WHERE s.advisor_id = NEW.advisor_id AND s.status = '{open}' AND s.id IS NOT NEW.id
     AND s.starts_at < NEW.ends_at AND s.ends_at > NEW.starts_at)
 BEGIN SELECT RAISE(ABORT, 'slots_overlap'); END
 """
-POSTGRES_NO_OVERLAP = """
+POSTGRES_NO_OVERLAP = f"""
 ALTER TABLE slots ADD CONSTRAINT slots_no_overlap EXCLUDE USING gist (
-    advisor_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status = 'open')
+    advisor_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status = '{SlotStatus.OPEN}')
 """
 
 event.listen(
     Slot.__table__, "after_create",
-    DDL(SQLITE_NO_OVERLAP.format(name="slots_no_overlap_insert", event="INSERT")).execute_if(dialect="sqlite"),
+    DDL(SQLITE_NO_OVERLAP.format(name="slots_no_overlap_insert", event="INSERT", open=SlotStatus.OPEN)).execute_if(dialect="sqlite"),
 )
 event.listen(
     Slot.__table__, "after_create",
-    DDL(SQLITE_NO_OVERLAP.format(name="slots_no_overlap_update", event="UPDATE")).execute_if(dialect="sqlite"),
+    DDL(SQLITE_NO_OVERLAP.format(name="slots_no_overlap_update", event="UPDATE", open=SlotStatus.OPEN)).execute_if(dialect="sqlite"),
 )
 event.listen(
     Slot.__table__, "before_create",

@@ -1,82 +1,48 @@
-"""The advisor's calendar: upcoming sessions and a week of slots, each in a fixed number of queries."""
+"""Reads of advisors' availability that need nothing above scheduling: leave and closed days.
+Calendar reads that show bookings live in `clinic.bookings.queries`."""
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
+from functools import lru_cache
 
+import holidays
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
 
-from clinic.accounts.models import User
-from clinic.bookings.models import Booking
 from clinic.extensions import db
-from clinic.i18n import BANGKOK, to_bangkok
-from clinic.organisations.models import Department
-from clinic.scheduling.models import Slot
+from clinic.i18n import bangkok_today
+from clinic.scheduling.models import AdvisorLeave, Slot
 
 
-def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Booking]:
-    """Bookings on the advisor's slots that have not ended, pending and confirmed first by time."""
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .join(Booking.slot)
-            .where(Slot.advisor_id == advisor.id, Slot.ends_at > now, Booking.status.in_(("pending", "confirmed")))
-            .options(
-                contains_eager(Booking.slot),
-                joinedload(Booking.department).joinedload(Department.ministry),
-                joinedload(Booking.topic),
-            )
-            .order_by(Slot.starts_at, Booking.id)
-            .limit(limit)
+@lru_cache(maxsize=32)
+def thai_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("TH", years=year, language="th")
+
+
+def holiday_name(day: date) -> str | None:
+    """The Thai public holiday on `day` (substitute days included), or None."""
+    return thai_holidays(day.year).get(day)  # type: ignore[no-any-return]
+
+
+def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
+    return db.session.scalar(
+        select(AdvisorLeave).where(
+            AdvisorLeave.advisor_id == advisor_id, AdvisorLeave.first_day <= day, AdvisorLeave.last_day >= day
         )
     )
 
 
-def recent_bookings_to_record(advisor: User, now: datetime, days: int = 30) -> list[Booking]:
-    """Confirmed sessions of the last `days` days, for writing their records."""
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .join(Booking.slot)
-            .where(
-                Slot.advisor_id == advisor.id,
-                Slot.starts_at <= now,
-                Slot.starts_at > now - timedelta(days=days),
-                Booking.status == "confirmed",
-            )
-            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic))
-            .order_by(Slot.starts_at.desc())
+def closed_days(slots: list[Slot]) -> set[tuple[int, date]]:
+    """(advisor id, day) pairs among these slots that fall on a public holiday or the advisor's leave; one query."""
+    if not slots:
+        return set()
+    days = {(s.advisor_id, bangkok_today(s.starts_at)) for s in slots}
+    closed = {(advisor_id, day) for advisor_id, day in days if holiday_name(day)}
+    leaves = db.session.scalars(
+        select(AdvisorLeave).where(
+            AdvisorLeave.advisor_id.in_({a for a, _d in days}),
+            AdvisorLeave.last_day >= min(d for _a, d in days),
+            AdvisorLeave.first_day <= max(d for _a, d in days),
         )
-    )
-
-
-@dataclass
-class DayColumn:
-    day: date
-    slots: list[Slot] = field(default_factory=list)
-    bookings: dict[int, list[Booking]] = field(default_factory=dict)
-
-
-def week_of(advisor: User, monday: date) -> list[DayColumn]:
-    start = datetime.combine(monday, datetime.min.time(), BANGKOK)
-    end = start + timedelta(days=7)
-    slots = db.session.scalars(
-        select(Slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
-        .order_by(Slot.starts_at)
     ).all()
-    bookings = db.session.scalars(
-        select(Booking)
-        .join(Booking.slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
-        .options(joinedload(Booking.department))
-        .order_by(Booking.id)
-    ).all()
-    columns = [DayColumn(monday + timedelta(days=i)) for i in range(7)]
-    by_day = {c.day: c for c in columns}
-    for slot in slots:
-        by_day[to_bangkok(slot.starts_at).date()].slots.append(slot)
-    for booking in bookings:
-        column = by_day[to_bangkok(booking.slot.starts_at).date()]
-        column.bookings.setdefault(booking.slot_id, []).append(booking)
-    return columns
+    for leave in leaves:
+        closed |= {(a, d) for a, d in days if a == leave.advisor_id and leave.first_day <= d <= leave.last_day}
+    return closed

@@ -2,45 +2,27 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
-import holidays
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from clinic.accounts.models import User
+from clinic.accounts.policies import is_advisor
 from clinic.audit.services import record_event
-from clinic.bookings.models import ACTIVE_STATUSES, Booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, as_utc, bangkok_today, format_date, format_datetime
-from clinic.organisations.models import Topic, advisor_topics
-from clinic.scheduling.models import MAX_CAPACITY, MODES, AdvisorLeave, Slot
+from clinic.organisations.models import Topic
+from clinic.scheduling.models import MAX_CAPACITY, Slot, SlotMode, SlotStatus
+from clinic.scheduling.policies import can_manage_calendar, can_open_closed_day
+from clinic.scheduling.queries import holiday_name, leave_on
 
 BOOKING_LEAD_TIME = timedelta(hours=2)
 MAX_REPEAT_WEEKS = 26
 MAX_DAYS_AHEAD = timedelta(days=366)
 MIN_SLOT_LENGTH = timedelta(minutes=15)
 MAX_SLOT_LENGTH = timedelta(hours=8)
-
-
-@lru_cache(maxsize=32)
-def thai_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("TH", years=year, language="th")
-
-
-def holiday_name(day: date) -> str | None:
-    return thai_holidays(day.year).get(day)
-
-
-def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
-    return db.session.scalar(
-        select(AdvisorLeave).where(
-            AdvisorLeave.advisor_id == advisor_id, AdvisorLeave.first_day <= day, AdvisorLeave.last_day >= day
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +32,7 @@ class SlotPlan:
     first_day: date
     start: time
     end: time
-    mode: str
+    mode: SlotMode | str
     location: str = ""
     meeting_url: str = ""
     capacity: int = 1
@@ -62,13 +44,13 @@ def create_slots(actor: User, advisor: User, plan: SlotPlan, now: datetime, open
 
     An advisor creates their own slots; an administrator may create them for any advisor and is the only
     one who may open a slot on a public holiday or a day of leave (`open_closed_days`)."""
-    if not (actor.role == "admin" or (actor.role == "advisor" and actor.id == advisor.id)):
+    if not can_manage_calendar(actor, advisor):
         raise NotAllowed(_l("คุณจัดการได้เฉพาะปฏิทินของตนเอง"))
-    if advisor.role != "advisor":
+    if not is_advisor(advisor):
         raise DomainError(_l("ผู้ใช้นี้ไม่ใช่ที่ปรึกษา"))
-    if open_closed_days and actor.role != "admin":
+    if open_closed_days and not can_open_closed_day(actor):
         raise NotAllowed(_l("เฉพาะผู้ดูแลระบบเท่านั้นที่เปิดช่วงเวลาในวันหยุดได้"))
-    validate_plan(plan)
+    mode = validate_plan(plan)
     if plan.first_day > bangkok_today(now) + MAX_DAYS_AHEAD:
         raise DomainError(_l("เปิดช่วงเวลาล่วงหน้าได้ไม่เกิน 1 ปี"), field="first_day")
 
@@ -88,9 +70,9 @@ def create_slots(actor: User, advisor: User, plan: SlotPlan, now: datetime, open
                 starts_at=starts_at,
                 ends_at=ends_at,
                 capacity=plan.capacity,
-                mode=plan.mode,
-                location=plan.location.strip() if plan.mode == "onsite" else "",
-                meeting_url=plan.meeting_url.strip() if plan.mode == "online" else "",
+                mode=mode,
+                location=plan.location.strip() if mode == SlotMode.ONSITE else "",
+                meeting_url=plan.meeting_url.strip() if mode == SlotMode.ONLINE else "",
                 opened_on_closed_day=open_closed_days,
                 created_at=now,
             )
@@ -107,12 +89,15 @@ def create_slots(actor: User, advisor: User, plan: SlotPlan, now: datetime, open
     return slots
 
 
-def validate_plan(plan: SlotPlan) -> None:
-    if plan.mode not in MODES:
-        raise DomainError(_l("เลือกรูปแบบการให้คำปรึกษา"), field="mode")
-    if plan.mode == "onsite" and not plan.location.strip():
+def validate_plan(plan: SlotPlan) -> SlotMode:
+    """Refuse a plan that cannot be slots; returns its mode."""
+    try:
+        mode = SlotMode(plan.mode)
+    except ValueError:
+        raise DomainError(_l("เลือกรูปแบบการให้คำปรึกษา"), field="mode") from None
+    if mode == SlotMode.ONSITE and not plan.location.strip():
         raise DomainError(_l("ระบุห้องประชุม"), field="location")
-    if plan.mode == "online" and not plan.meeting_url.strip().startswith("https://"):
+    if mode == SlotMode.ONLINE and not plan.meeting_url.strip().startswith("https://"):
         raise DomainError(_l("ระบุลิงก์การประชุมออนไลน์ที่ขึ้นต้นด้วย https://"), field="meeting_url")
     if not 1 <= plan.capacity <= MAX_CAPACITY:
         raise DomainError(_l("จำนวนที่นั่งต้องอยู่ระหว่าง 1 ถึง %(max)s", max=MAX_CAPACITY), field="capacity")
@@ -123,6 +108,7 @@ def validate_plan(plan: SlotPlan) -> None:
         raise DomainError(_l("เวลาสิ้นสุดต้องหลังเวลาเริ่ม"), field="end")
     if not MIN_SLOT_LENGTH <= length <= MAX_SLOT_LENGTH:
         raise DomainError(_l("ช่วงเวลาหนึ่งต้องยาว 15 นาทีถึง 8 ชั่วโมง"), field="end")
+    return mode
 
 
 def refuse_closed_day(advisor_id: int, day: date) -> None:
@@ -137,7 +123,7 @@ def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> N
     clash = db.session.scalar(
         select(Slot.starts_at).where(
             Slot.advisor_id == advisor_id,
-            Slot.status == "open",
+            Slot.status == SlotStatus.OPEN,
             Slot.starts_at < ends_at,
             Slot.ends_at > starts_at,
         )
@@ -146,68 +132,9 @@ def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> N
         raise DomainError(_l("ช่วงเวลานี้ซ้อนกับช่วงเวลาที่มีอยู่แล้ว (%(when)s)", when=format_datetime(clash)), field="start")
 
 
-def active_bookings_count():
-    """Correlated count of a slot's active bookings."""
-    return (
-        select(func.count(Booking.id))
-        .where(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_STATUSES))
-        .correlate(Slot)
-        .scalar_subquery()
-    )
-
-
-@dataclass(frozen=True)
-class OpenSlot:
-    slot: Slot
-    seats_left: int
-
-
-def open_slots_for_topic(topic: Topic, now: datetime, days_ahead: int = 56, limit: int = 200) -> list[OpenSlot]:
-    """Slots with a free seat, of advisors expert in `topic`, starting from now plus the lead time.
-    One query, whatever the number of slots."""
-    taken = active_bookings_count().label("taken")
-    rows = db.session.execute(
-        select(Slot, taken)
-        .options(joinedload(Slot.advisor))
-        .where(
-            Slot.status == "open",
-            Slot.starts_at >= now + BOOKING_LEAD_TIME,
-            Slot.starts_at < now + timedelta(days=days_ahead),
-            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
-            taken < Slot.capacity,
-        )
-        .order_by(Slot.starts_at, Slot.id)
-        .limit(limit)
-    ).all()
-    closed = closed_days([slot for slot, _count in rows])
-    return [
-        OpenSlot(slot, slot.capacity - count)
-        for slot, count in rows
-        if slot.opened_on_closed_day or (slot.advisor_id, bangkok_today(slot.starts_at)) not in closed
-    ]
-
-
-def closed_days(slots: list[Slot]) -> set[tuple[int, date]]:
-    """(advisor id, day) pairs among these slots that fall on a public holiday or the advisor's leave; one query."""
-    if not slots:
-        return set()
-    days = {(s.advisor_id, bangkok_today(s.starts_at)) for s in slots}
-    closed = {(advisor_id, day) for advisor_id, day in days if holiday_name(day)}
-    leaves = db.session.scalars(
-        select(AdvisorLeave).where(
-            AdvisorLeave.advisor_id.in_({a for a, _d in days}),
-            AdvisorLeave.last_day >= min(d for _a, d in days),
-            AdvisorLeave.first_day <= max(d for _a, d in days),
-        )
-    ).all()
-    for leave in leaves:
-        closed |= {(a, d) for a, d in days if a == leave.advisor_id and leave.first_day <= d <= leave.last_day}
-    return closed
-
-
 def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
     return (
-        slot.status == "open"
+        slot.status == SlotStatus.OPEN
         and as_utc(slot.starts_at) >= now + BOOKING_LEAD_TIME
         and topic.is_active
         and topic in slot.advisor.expertise

@@ -1,0 +1,21 @@
+"""Who manages which calendar. Plain functions, shared by routes, services and templates."""
+
+from clinic.accounts.models import User
+from clinic.accounts.policies import is_admin, is_advisor
+
+__all__ = ["can_manage_calendar", "can_open_closed_day", "has_calendar"]
+
+
+def has_calendar(user: User) -> bool:
+    """Advisors keep a calendar of their own: the advisor's pages are theirs."""
+    return is_advisor(user)
+
+
+def can_manage_calendar(user: User, advisor: User) -> bool:
+    """An advisor manages their own calendar; an administrator manages any advisor's."""
+    return is_admin(user) or (is_advisor(user) and user.id == advisor.id)
+
+
+def can_open_closed_day(user: User) -> bool:
+    """Only an administrator opens a slot on a public holiday or a day of the advisor's leave."""
+    return is_admin(user)
