@@ -1,12 +1,14 @@
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.accounts.models import User
 from clinic.database import UTCDateTime, utcnow
 from clinic.extensions import db
+
+if TYPE_CHECKING:
+    from clinic.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -24,4 +26,4 @@ class AuditEvent(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped["User | None"] = relationship("User")

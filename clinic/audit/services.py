@@ -1,13 +1,15 @@
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clinic.accounts.models import User
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 
+if TYPE_CHECKING:
+    from clinic.accounts.models import User
+
 
 def record_event(
-    actor: User | None,
+    actor: "User | None",
     action: str,
     obj: Any,
     now: datetime,
