@@ -50,11 +50,12 @@ def from_environment() -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     for key in ENVIRONMENT_KEYS:
         if key in os.environ:
-            value: object = os.environ[key]
+            raw = os.environ[key]
+            value: object = raw
             if key == "SESSION_COOKIE_SECURE":
-                value = value.lower() in ("1", "true", "yes")
+                value = raw.lower() in ("1", "true", "yes")
             elif key == "PROXY_COUNT":
-                value = int(value)
+                value = int(raw)
             found[key] = value
     return found
 

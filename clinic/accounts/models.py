@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.organisations.models import Department, Ministry, Topic, advisor_topics
 
 
@@ -22,7 +22,7 @@ DEPARTMENT_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR})
 OPDC_ROLES = frozenset({Role.ADVISOR, Role.ADMIN})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(one_of("role", Role), name="role_known"),

@@ -1,8 +1,7 @@
 """Who may see which department's case file. Plain functions, shared by routes, services and templates."""
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from clinic.accounts.models import DEPARTMENT_ROLES, OPDC_ROLES, Role, User
 from clinic.organisations.models import Department
@@ -39,12 +38,12 @@ def can_view_department(user: User, department: Department) -> bool:
     return department.id == user.department_id
 
 
-def department_scope(user: User, department_column: Any) -> ColumnElement[bool]:
+def department_scope(user: User, department_column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
     """The same rule as `can_view_department`, as a SQL condition on a department id column."""
     if user.role in OPDC_ROLES:
         return true()
     if user.role == Role.COORDINATOR:
         return department_column.in_(select(Department.id).where(Department.ministry_id == user.ministry_id))
     if user.role == Role.OFFICER:
-        return department_column == user.department_id  # type: ignore[no-any-return]
+        return department_column == user.department_id
     return false()

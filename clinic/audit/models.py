@@ -5,13 +5,13 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.database import UTCDateTime, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 if TYPE_CHECKING:
     from clinic.accounts.models import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One state change: who did what to which object, written in the transaction of the change."""
 
     __tablename__ = "audit_events"

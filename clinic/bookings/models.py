@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot
 
@@ -38,7 +38,7 @@ class DocumentKind(StrEnum):
     XLSX = "xlsx"
 
 
-class Booking(db.Model):
+class Booking(Model):
     """A department's request for a seat in a slot.
 
     Capacity is enforced by the database: an active booking holds a seat number between 1 and the
@@ -99,7 +99,7 @@ class Booking(db.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     __tablename__ = "attendees"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +112,7 @@ class Attendee(db.Model):
 
 
 
-class Document(db.Model):
+class Document(Model):
     """A background document a department attached to a booking; the file lives in instance/uploads."""
 
     __tablename__ = "documents"

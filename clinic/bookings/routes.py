@@ -138,11 +138,10 @@ def case_file() -> str:
         abort(404)
     chosen = request.args.get("department", type=int)
     if chosen is None:
-        department = next((d for d in departments if d.id == acting_user().department_id), departments[0])
-    else:
-        department = next((d for d in departments if d.id == chosen), None)
-        if department is None:
-            abort(404)
+        chosen = acting_user().department_id or departments[0].id
+    department = next((d for d in departments if d.id == chosen), None)
+    if department is None:
+        abort(404)
     return render_template(
         "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
     )

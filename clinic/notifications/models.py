@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class OutboxStatus(StrEnum):
@@ -14,7 +14,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # gave up after MAX_ATTEMPTS
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail written in the transaction that caused it; a worker delivers it and retries failures."""
 
     __tablename__ = "outbox_messages"

@@ -1,10 +1,10 @@
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model, db
 
 
-class Ministry(db.Model):
+class Ministry(Model):
     __tablename__ = "ministries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,7 +20,7 @@ class Ministry(db.Model):
         return self.name_th
 
 
-class Department(db.Model):
+class Department(Model):
     """A department (กรม) or office under a ministry. Abbreviations repeat across ministries."""
 
     __tablename__ = "departments"
@@ -46,7 +46,7 @@ advisor_topics = Table(
 )
 
 
-class Topic(db.Model):
+class Topic(Model):
     """A subject OPDC advises on (การปรับปรุงโครงสร้าง..., พ.ร.บ.การปฏิบัติราชการทางอิเล็กทรอนิกส์ ...)."""
 
     __tablename__ = "topics"

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.accounts.models import User
 from clinic.bookings.models import Booking
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.organisations.models import Department
 
 
-class ConsultationRecord(db.Model):
+class ConsultationRecord(Model):
     """What was discussed in a session. Its content lives in revisions: at most one draft at a time,
     and a published revision is never changed; a correction is a new revision."""
 
@@ -40,7 +40,7 @@ class ConsultationRecord(db.Model):
         return next((r for r in reversed(self.revisions) if r.published_at is not None), None)
 
 
-class RecordRevision(db.Model):
+class RecordRevision(Model):
     __tablename__ = "record_revisions"
     __table_args__ = (
         UniqueConstraint("record_id", "number"),
@@ -71,7 +71,7 @@ class RecordRevision(db.Model):
     acknowledgements: Mapped[list["Acknowledgement"]] = relationship(back_populates="revision")
 
 
-class Acknowledgement(db.Model):
+class Acknowledgement(Model):
     """A department's acknowledgement that it received one revision of the guidance."""
 
     __tablename__ = "acknowledgements"
@@ -98,7 +98,7 @@ class ActionStatus(StrEnum):
     DONE = "done"
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """A next step agreed in a session, owned by the department or by OPDC, followed up to done."""
 
     __tablename__ = "action_items"
@@ -124,7 +124,7 @@ class ActionItem(db.Model):
     updated_by: Mapped[User | None] = relationship()
 
 
-class InternalNote(db.Model):
+class InternalNote(Model):
     """An advisor's note on a case that only OPDC staff may read."""
 
     __tablename__ = "internal_notes"

@@ -44,7 +44,7 @@ def render_report(form: SessionReportForm, filters: SessionFilters | None, statu
         "reports/sessions.html",
         form=form,
         report=report,
-        query=filters.query_args() if report is not None else {},
+        query=filters.query_args() if filters is not None and report is not None else {},
     ), status
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.organisations.models import Ministry
 
 
@@ -34,7 +34,7 @@ class SlotStatus(StrEnum):
 MAX_CAPACITY = 20
 
 
-class ClinicDay(db.Model):
+class ClinicDay(Model):
     """A day OPDC advisors hold the clinic at a ministry; slots may belong to it."""
 
     __tablename__ = "clinic_days"
@@ -49,7 +49,7 @@ class ClinicDay(db.Model):
     ministry: Mapped[Ministry] = relationship()
 
 
-class Slot(db.Model):
+class Slot(Model):
     """A period an advisor is available for sessions; `capacity` departments may book it.
 
     On PostgreSQL an exclusion constraint, on SQLite a trigger, forbid overlapping open slots of one
@@ -84,7 +84,7 @@ class Slot(db.Model):
 db.Index("ix_slots_advisor_starts", Slot.advisor_id, Slot.starts_at)
 
 
-class AdvisorLeave(db.Model):
+class AdvisorLeave(Model):
     __tablename__ = "advisor_leaves"
     __table_args__ = (CheckConstraint("last_day >= first_day", name="last_after_first"),)
 

@@ -19,7 +19,7 @@ def thai_holidays(year: int) -> holidays.HolidayBase:
 
 def holiday_name(day: date) -> str | None:
     """The Thai public holiday on `day` (substitute days included), or None."""
-    return thai_holidays(day.year).get(day)  # type: ignore[no-any-return]
+    return thai_holidays(day.year).get(day)
 
 
 def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
