@@ -140,9 +140,10 @@ def register_template_helpers(app: Flask) -> None:
 def register_error_pages(app: Flask) -> None:
     from flask import render_template
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DBAPIError
 
     from clinic.errors import DomainError
-    from clinic.web import handle_domain_error
+    from clinic.web import handle_database_error, handle_domain_error
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
@@ -152,6 +153,7 @@ def register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
 
 
 def register_login_required(app: Flask) -> None:

@@ -8,7 +8,8 @@ from datetime import timedelta
 class Defaults:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from DATABASE_URL or the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Pooled connections are tested before use, so that after a database restart no request gets a dead one.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_HTTPONLY = True

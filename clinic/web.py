@@ -2,7 +2,7 @@
 that commits a change or turns a refusal into a message next to its field."""
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, abort, current_app, flash, g, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from clinic.database import begin_read_only
 from clinic.errors import DomainError, NotAllowed
@@ -19,7 +20,8 @@ from clinic.extensions import db
 if TYPE_CHECKING:
     from clinic.accounts.models import User
 
-PUBLIC_ENDPOINTS = {"static", "main.home", "main.health", "accounts.login", "accounts.set_language"}
+PUBLIC_ENDPOINTS = {"static", "main.home", "main.health", "main.ready", "accounts.login", "accounts.set_language"}
+RETRY_AFTER_SECONDS = 30
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -124,6 +126,36 @@ def handle_domain_error(error: DomainError) -> tuple[str, int]:
     """A refusal that no route caught: its message on the error page with its status, never a 500."""
     db.session.rollback()
     return render_template("errors.html", code=error.status_code, message=str(error.message)), error.status_code
+
+
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """Whether `error` says the database cannot be reached (down, restarting, a dropped connection, SQLite's
+    lock held too long), rather than that a statement was wrong: the first is a 503 the user can retry,
+    the second stays a 500. SQLite calls both kinds OperationalError, so its message decides."""
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(sign in str(error.orig).lower() for sign in SQLITE_UNAVAILABLE)
+    return True
+
+
+def handle_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
+    """While the database is unreachable every page answers 503 with Retry-After, from a template that needs
+    no database (not even the signed-in user); pooled connections are checked before use, so the app
+    recovers by itself when the database returns."""
+    if not database_unavailable(error):
+        raise error
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    with suppress(DBAPIError):
+        db.session.rollback()
+    # Rendered without Flask's context processors: Flask-Login's would load the signed-in user from the database.
+    page = current_app.jinja_env.get_template("unavailable.html").render(request=request)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def reject_nul_characters() -> None:
