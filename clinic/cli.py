@@ -16,6 +16,7 @@ from clinic.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
+files_cli = AppGroup("files", help="Uploaded documents on disk.")
 
 
 @users_cli.command("create")
@@ -73,6 +74,30 @@ def send_outbox(loop: bool, interval: float):
         time.sleep(interval)
 
 
+@files_cli.command("check")
+@click.option("--fix", is_flag=True, help="Remove the orphaned files.")
+@click.option("--older-than", "minutes", default=60, show_default=True,
+              help="Count a file without a document as orphaned only after this many minutes (an upload in flight).")
+def check_files_command(fix: bool, minutes: int):
+    """Report uploaded files that no document refers to, and documents whose file is missing."""
+    from clinic.bookings.documents import check_files
+    from clinic.bookings.models import Document
+
+    folder = current_app.config["UPLOAD_FOLDER"]
+    stored = set(db.session.scalars(select(Document.stored_name)))
+    report = check_files(folder, stored, time.time() - minutes * 60)
+    for path in report.orphans:
+        if fix:
+            path.unlink(missing_ok=True)
+        click.echo(f"{'removed' if fix else 'orphan'} {path}")
+    for name in report.missing:
+        click.echo(f"missing {name}")
+    click.echo(f"{len(stored)} documents, {len(report.orphans)} orphaned files"
+               f"{' removed' if fix and report.orphans else ''}, {len(report.missing)} missing files")
+    if report.missing or (report.orphans and not fix):
+        sys.exit(1)
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -90,4 +115,5 @@ def demo_command():
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(demo_command)

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from clinic.errors import DomainError
 
@@ -75,12 +77,48 @@ def check_upload(upload: Upload, max_bytes: int) -> CheckedDocument:
     return CheckedDocument(filename=name, kind=kind, data=upload.data)
 
 
-def store(document: CheckedDocument, folder: str) -> str:
-    """Write the bytes under a random name; the original name is kept only in the database."""
+def store(document: CheckedDocument, folder: str, session: Session) -> str:
+    """Write the bytes under a random name (the original name is kept only in the database). The file follows
+    `session`'s transaction: if it rolls back instead of committing, the file is removed again."""
     Path(folder).mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + EXTENSIONS[document.kind]
-    (Path(folder) / stored_name).write_bytes(document.data)
+    path = Path(folder) / stored_name
+    draft = path.with_name(f".{stored_name}.part")
+    draft.write_bytes(document.data)
+    os.replace(draft, path)  # a file under its real name is always whole
+    session.info.setdefault(FILES_WRITTEN, []).append(path)
     return stored_name
+
+
+FILES_WRITTEN = "clinic.files_written"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(FILES_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written_files(session: Session) -> None:
+    for path in session.info.pop(FILES_WRITTEN, []):
+        path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class FilesReport:
+    orphans: list[Path]  # on disk, in no document row
+    missing: list[str]  # in a document row, not on disk
+
+
+def check_files(folder: str, stored_names: set[str], written_before: float) -> FilesReport:
+    """Compare the upload folder with the documents the database knows. Files newer than `written_before`
+    (a POSIX time) are left out of the orphans: their transaction may not have committed yet."""
+    root = Path(folder)
+    on_disk = {p.name: p for p in root.iterdir() if p.is_file()} if root.is_dir() else {}
+    orphans = sorted(
+        path for name, path in on_disk.items() if name not in stored_names and path.stat().st_mtime < written_before
+    )
+    return FilesReport(orphans=orphans, missing=sorted(stored_names - on_disk.keys()))
 
 
 def read_upload(storage: BinaryIO | None, filename: str | None, max_bytes: int) -> Upload | None:

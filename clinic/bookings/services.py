@@ -79,7 +79,7 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
 
     booking = insert_booking(actor, request, details, attendees, now)
     if checked:
-        stored_name = documents.store(checked, upload_folder)
+        stored_name = documents.store(checked, upload_folder, db.session())
         db.session.add(
             Document(
                 booking=booking, filename=checked.filename, stored_name=stored_name, kind=checked.kind,
