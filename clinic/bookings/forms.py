@@ -1,6 +1,8 @@
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import FieldList, FormField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from clinic.bookings import documents
@@ -34,6 +36,8 @@ class BookingForm(Form):
     )
     attendees = FieldList(FormField(AttendeeForm), min_entries=5, max_entries=MAX_ATTENDEES)
     document = FileField(_l("เอกสารประกอบ (PDF, DOCX หรือ XLSX ไม่เกิน 10 MB)"))
+    # A new key each time the form is shown; sent again with the same form, it finds the booking already made.
+    submission_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[Length(max=64)])
 
     def offer_departments(self, departments: list[Department], preferred_id: int | None) -> None:
         self.departments = {d.id: d for d in departments}
@@ -51,6 +55,7 @@ class BookingForm(Form):
             request_details=self.request_details.data or "",
             attendees=[AttendeeInput(a.form.name.data or "", a.form.position.data or "") for a in self.attendees],
             document=documents.read_upload(storage, getattr(storage, "filename", None), max_upload),
+            submission_key=self.submission_key.data or None,
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,6 +62,9 @@ class Booking(Model):
             postgresql_where=text(ACTIVE_SQL),
         ),
         Index("ix_bookings_department_created", "department_id", "created_at"),
+        # A form sent twice (a retry after a lost answer, a double click, Back and send) carries the same key:
+        # the second finds the booking the first made instead of making another.
+        UniqueConstraint("booked_by_id", "submission_key", name="uq_bookings_submission"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,7 @@ class Booking(Model):
     booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10), default=BookingStatus.PENDING)
     request_details: Mapped[str] = mapped_column(Text)
+    submission_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

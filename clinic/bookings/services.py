@@ -44,6 +44,8 @@ class BookingRequest:
     request_details: str
     attendees: list[AttendeeInput]
     document: documents.Upload | None = None
+    # The booking form's one-time key: the same form sent twice makes one booking (see `book_slot`).
+    submission_key: str | None = None
 
 
 def new_reference(now: datetime) -> str:
@@ -58,6 +60,9 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
     slot, department, topic = request.slot, request.department, request.topic
     if not can_book_for(actor, department):
         raise NotAllowed(_l("คุณจองให้ส่วนราชการนี้ไม่ได้"), field="department")
+    earlier = booking_made_by(actor, request.submission_key)
+    if earlier is not None:
+        return earlier  # the same form again: a retry after a lost answer, a double click, Back and send
     if not slot_is_bookable(slot, topic, now):
         raise DomainError(_l("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), field="slot")
     day = bangkok_today(slot.starts_at)
@@ -77,7 +82,9 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
         raise DomainError(_l("ระบุทั้งชื่อและตำแหน่งของผู้เข้าร่วมทุกคน"), field="attendees")
     checked = documents.check_upload(request.document, max_upload) if request.document else None
 
-    booking = insert_booking(actor, request, details, attendees, now)
+    booking, made_now = insert_booking(actor, request, details, attendees, now)
+    if not made_now:
+        return booking
     if checked:
         stored_name = documents.store(checked, upload_folder, db.session())
         db.session.add(
@@ -99,9 +106,19 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
     return booking
 
 
+def booking_made_by(actor: User, submission_key: str | None) -> Booking | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        select(Booking).where(Booking.booked_by_id == actor.id, Booking.submission_key == submission_key)
+    )
+
+
 def insert_booking(
     actor: User, request: BookingRequest, details: str, attendees: list[AttendeeInput], now: datetime
-) -> Booking:
+) -> tuple[Booking, bool]:
+    """Claim a free seat. Returns the booking and whether it was made now: when the same submission raced
+    this one and won, its booking is returned instead of a refusal."""
     slot = request.slot
     for _attempt in range(slot.capacity):
         taken = set(
@@ -122,6 +139,7 @@ def insert_booking(
             booked_by_id=actor.id,
             status=BookingStatus.PENDING,
             request_details=details,
+            submission_key=request.submission_key or None,
             created_at=now,
             attendees=[Attendee(name=a.name.strip()[:200], position=a.position.strip()[:200]) for a in attendees],
         )
@@ -130,8 +148,11 @@ def insert_booking(
                 db.session.add(booking)
                 db.session.flush()
         except IntegrityError:
+            earlier = booking_made_by(actor, request.submission_key)
+            if earlier is not None:
+                return earlier, False
             continue  # someone took that seat between our read and our insert: look again
-        return booking
+        return booking, True
     raise Conflict(SLOT_TAKEN, field="slot")
 
 
