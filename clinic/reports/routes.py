@@ -30,7 +30,7 @@ def admins_only():
 def read_filters() -> tuple[SessionReportForm, SessionFilters | None]:
     """The filter form from the query string; the filters when it is valid, else None."""
     form = SessionReportForm(request.args)
-    form.set_options(filter_options())
+    form.set_options(filter_options(current_language()))
     return form, form.filters() if form.validate() else None
 
 
@@ -51,7 +51,7 @@ def render_report(form: SessionReportForm, filters: SessionFilters | None, statu
     report = None
     if filters is not None:
         try:
-            report = session_page(acting_user(), filters, page_number())
+            report = session_page(acting_user(), filters, page_number(), language=current_language())
             status = 200
         except DomainError as error:
             db.session.rollback()
@@ -76,17 +76,17 @@ def sessions_csv():
     form, filters = read_filters()
     if filters is None:
         return render_report(form, None)
-    now = request_now()
+    now, language = request_now(), current_language()
     try:
         actor = acting_user()
         record_sessions_export(actor, filters, now)
-        rows = iter_sessions(actor, filters)
+        rows = iter_sessions(actor, filters, language=language)
     except DomainError as error:
         db.session.rollback()
         return render_report(form, None, show_error(error, form))
     db.session.commit()  # the audit event is saved before the first byte leaves
     begin_read_only(db.session)  # the export only reads from here on: on SQLite, writers go on meanwhile
-    vocabulary = exports.vocabulary(current_language())
+    vocabulary = exports.vocabulary(language)
 
     def body():
         try:
