@@ -229,3 +229,49 @@ def test_report_page_in_english_issues_as_many_queries_as_in_thai(login, admin, 
         return len(statements)
 
     assert queries("en") == queries("th")
+
+
+# One table macro, with its empty state
+
+
+def render_table(app, items) -> str:
+    source = (
+        '{% from "macros.html" import data_table %}'
+        "{% call(x) data_table(items, ['Name', {'text': 'Count', 'class': 'text-end', 'title': 'How many'}, ''],"
+        " 'Nothing here', testid='things') %}<tr><td>{{ x }}</td></tr>{% endcall %}"
+    )
+    with app.test_request_context("/"):
+        return app.jinja_env.from_string(source).render(items=items)
+
+
+def test_table_macro_shows_its_rows_under_the_header(app):
+    html = render_table(app, ["one", "two"])
+    assert 'data-testid="things"' in html
+    assert '<th scope="col">Name</th>' in html
+    assert '<th scope="col" class="text-end" title="How many">Count</th>' in html
+    assert html.count("<tr><td>") == 2
+    assert "Nothing here" not in html and "data-empty" not in html
+
+
+def test_table_macro_shows_the_empty_message_instead_of_a_table_when_there_are_no_rows(app):
+    html = render_table(app, [])
+    assert '<p class="text-muted" data-empty="things">Nothing here</p>' in html
+    assert "<table" not in html
+
+
+def test_empty_pages_say_there_is_nothing_yet(login, officer, advisor, admin, topic):
+    html = page(login(officer), "/casefile")
+    assert '<p class="text-muted" data-empty="case-bookings">ยังไม่มีการจอง</p>' in html
+    assert '<p class="text-muted" data-empty="action-items-table">ยังไม่มีขั้นตอนต่อไป</p>' in html
+    assert "<table" not in html
+
+    html = page(login(officer), f"/book/{topic.id}")
+    assert 'data-empty="open-slots">ยังไม่มีช่วงเวลาว่างสำหรับหัวข้อนี้ในช่วง 8 สัปดาห์ข้างหน้า</p>' in html
+    assert 'data-testid="open-slots"' not in html
+
+    html = page(login(advisor), "/advisor/sessions")
+    assert 'data-empty="upcoming">ยังไม่มีนัดหมาย</p>' in html
+
+    html = page(in_language(login(admin), "en"), "/admin/reports/sessions")
+    assert 'data-empty="report-rows">No consultations match the selected filters.</p>' in html
+    assert 'data-testid="report-rows"' not in html
