@@ -125,6 +125,7 @@ def register_template_helpers(app: Flask) -> None:
         thai_date=i18n.format_date,
         thai_datetime=i18n.format_datetime,
         thai_time=i18n.format_time,
+        local_name=i18n.local_name,
     )
     app.jinja_env.globals.update(
         policies={

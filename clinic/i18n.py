@@ -5,11 +5,13 @@ Babel prints Gregorian years for Thai, so Thai dates are formatted here with the
 """
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, func
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
@@ -44,6 +46,32 @@ def current_language() -> str:
         return "th"
     locale = get_locale()
     return locale.language if locale else "th"
+
+
+class Named(Protocol):
+    """A ministry, department or topic: a Thai name, and an English one that may be empty."""
+
+    name_th: str
+    name_en: str
+
+
+def local_name(thing: Named | None, language: str | None = None) -> str:
+    """The name in the reader's language: the English name on English pages when there is one,
+    else the Thai name. The `local_name` filter in templates (`{{ booking.topic|local_name }}`)."""
+    if thing is None:
+        return ""
+    language = language or current_language()
+    if language == "en" and thing.name_en:
+        return thing.name_en
+    return thing.name_th
+
+
+def local_name_column(entity: Any, language: str) -> ColumnElement[str]:
+    """`local_name` in SQL, for set-based queries: `entity`'s name column in `language`, falling back to
+    the Thai name where the English one is empty or missing."""
+    if language == "en":
+        return func.coalesce(func.nullif(entity.name_en, ""), entity.name_th)
+    return entity.name_th
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -94,7 +122,6 @@ def format_datetime(value: datetime | None, language: str | None = None) -> str:
     if value is None:
         return ""
     return f"{format_date(value, language=language)} {format_time(value, language=language)}"
-
 
 
 def fiscal_year(day: date) -> int:

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from clinic.bookings import documents
 from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON, AttendeeInput, BookingRequest
 from clinic.forms import Form
+from clinic.i18n import local_name
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot
 
@@ -41,7 +42,7 @@ class BookingForm(Form):
 
     def offer_departments(self, departments: list[Department], preferred_id: int | None) -> None:
         self.departments = {d.id: d for d in departments}
-        self.department.choices = [SelectChoice(d.id, d.name_th) for d in departments]
+        self.department.choices = [SelectChoice(d.id, local_name(d)) for d in departments]
         if self.department.data is None:
             self.department.data = preferred_id if preferred_id in self.departments else departments[0].id
 

@@ -116,11 +116,6 @@ class _Cells:
         ]
 
 
-def session_cells(row: SessionRow, words: Vocabulary) -> list[str | int]:
-    """The cells of one row of the file."""
-    return _Cells(words)(row)
-
-
 def sessions_csv(rows: Iterable[SessionRow], words: Vocabulary) -> Iterator[str]:
     """The file in chunks of about CHUNK_CHARS characters: the BOM and header first, then the rows."""
     buffer = io.StringIO()

@@ -22,7 +22,7 @@ guard_blueprint(bp, can_export_reports)
 def read_filters() -> tuple[SessionReportForm, SessionFilters | None]:
     """The filter form from the query string; the filters when it is valid, else None."""
     form = SessionReportForm(request.args)
-    form.set_options(filter_options())
+    form.set_options(filter_options(current_language()))
     return form, form.filters() if form.validate() else None
 
 
@@ -38,7 +38,7 @@ def render_report(form: SessionReportForm, filters: SessionFilters | None, statu
     report = None
     if filters is not None:
         with unit_of_work(form, reads_only=True) as work:
-            report = session_page(acting_user(), filters, page_number())
+            report = session_page(acting_user(), filters, page_number(), language=current_language())
         status = work.status
     return render_template(
         "reports/sessions.html",
@@ -60,14 +60,14 @@ def sessions_csv() -> Response | tuple[str, int]:
     form, filters = read_filters()
     if filters is None:
         return render_report(form, None)
-    now = request_now()
+    now, language = request_now(), current_language()
     with unit_of_work(form) as work:  # the audit event is saved before the first byte leaves
         record_sessions_export(acting_user(), filters, now)
-        rows = iter_sessions(acting_user(), filters)
+        rows = iter_sessions(acting_user(), filters, language=language)
     if not work.ok:
         return render_report(form, None, work.status)
     begin_read_only(db.session)  # the export only reads from here on: on SQLite, writers go on meanwhile
-    vocabulary = exports.vocabulary(current_language())
+    vocabulary = exports.vocabulary(language)
 
     def body():
         try:

@@ -20,7 +20,7 @@ from clinic.audit.services import record_event
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.i18n import bangkok_to_utc, fiscal_year_bounds
+from clinic.i18n import bangkok_to_utc, fiscal_year_bounds, local_name_column
 from clinic.organisations.models import Department, Ministry, Topic
 from clinic.records.models import ActionItem, ActionStatus, ConsultationRecord, RecordRevision
 from clinic.reports.policies import can_export_reports
@@ -87,6 +87,8 @@ class SessionFilters:
 
 
 class SessionRow(NamedTuple):
+    """One session; the ministry, department and topic are named in the language the rows were asked in."""
+
     booking_id: int
     reference: str
     starts_at: datetime
@@ -131,19 +133,23 @@ class FilterOptions:
     advisors: list[tuple[int, str]]
 
 
-def filter_options() -> FilterOptions:
-    """The choices of the filter form: everything, active or not, since reports look back in time."""
+def filter_options(language: str = "th") -> FilterOptions:
+    """The choices of the filter form: everything, active or not, since reports look back in time.
+    Names are in `language` and sorted as the reader sees them."""
+    ministry = local_name_column(Ministry, language)
+    department = local_name_column(Department, language)
+    topic = local_name_column(Topic, language)
     return FilterOptions(
-        ministries=[tuple(r) for r in db.session.execute(select(Ministry.id, Ministry.name_th).order_by(Ministry.name_th))],
+        ministries=[tuple(r) for r in db.session.execute(select(Ministry.id, ministry).order_by(ministry, Ministry.id))],
         departments=[
             tuple(r)
             for r in db.session.execute(
-                select(Department.id, Department.name_th, Ministry.name_th)
+                select(Department.id, department, ministry)
                 .join(Department.ministry)
-                .order_by(Ministry.name_th, Department.name_th)
+                .order_by(ministry, Department.ministry_id, department, Department.id)
             )
         ],
-        topics=[tuple(r) for r in db.session.execute(select(Topic.id, Topic.name_th).order_by(Topic.name_th))],
+        topics=[tuple(r) for r in db.session.execute(select(Topic.id, topic).order_by(topic, Topic.id))],
         advisors=[
             tuple(r)
             for r in db.session.execute(select(User.id, User.name).where(User.role == Role.ADVISOR).order_by(User.name))
@@ -202,7 +208,7 @@ def _filtered(stmt: Select, filters: SessionFilters) -> Select:
     return stmt
 
 
-def _rows_statement(filters: SessionFilters) -> Select:
+def _rows_statement(filters: SessionFilters, language: str) -> Select:
     attendees = (
         select(func.count(Attendee.id)).where(Attendee.booking_id == Booking.id).correlate(Booking).scalar_subquery()
     )
@@ -234,9 +240,9 @@ def _rows_statement(filters: SessionFilters) -> Select:
         Slot.mode,
         Booking.status,
         User.name,
-        Ministry.name_th,
-        Department.name_th,
-        Topic.name_th,
+        local_name_column(Ministry, language),
+        local_name_column(Department, language),
+        local_name_column(Topic, language),
         attendees,
         open_items,
         done_items,
@@ -273,21 +279,24 @@ def count_sessions(actor: User, filters: SessionFilters) -> int:
     return db.session.scalar(_filtered(select(func.count(Booking.id)).select_from(Booking), filters)) or 0
 
 
-def session_page(actor: User, filters: SessionFilters, page: int = 1, per_page: int | None = None) -> SessionPage:
-    """One page of the report (PAGE_SIZE rows unless told) and the number of rows in all: two queries."""
+def session_page(actor: User, filters: SessionFilters, page: int = 1, per_page: int | None = None,
+                 language: str = "th") -> SessionPage:
+    """One page of the report (PAGE_SIZE rows unless told) and the number of rows in all: two queries.
+    Ministries, departments and topics are named in `language`."""
     per_page = per_page or PAGE_SIZE
     total = count_sessions(actor, filters)
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    result = db.session.execute(_rows_statement(filters).limit(per_page).offset((page - 1) * per_page))
+    result = db.session.execute(_rows_statement(filters, language).limit(per_page).offset((page - 1) * per_page))
     return SessionPage(rows=[_session_row(r) for r in result], total=total, page=page, per_page=per_page)
 
 
-def iter_sessions(actor: User, filters: SessionFilters, yield_per: int = YIELD_PER) -> Iterator[SessionRow]:
+def iter_sessions(actor: User, filters: SessionFilters, yield_per: int = YIELD_PER,
+                  language: str = "th") -> Iterator[SessionRow]:
     """Every row of the report, fetched `yield_per` rows at a time (a server-side cursor on PostgreSQL),
     so that an export of 100,000 sessions never holds them all in memory. The filters are checked
-    now; the query runs when the first row is asked for."""
+    now; the query runs when the first row is asked for. Names are in `language`."""
     check_filters(actor, filters)
-    return _stream(_rows_statement(filters).execution_options(yield_per=yield_per))
+    return _stream(_rows_statement(filters, language).execution_options(yield_per=yield_per))
 
 
 def _stream(stmt: Select) -> Iterator[SessionRow]:
