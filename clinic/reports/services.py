@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, text
@@ -25,6 +25,8 @@ from clinic.organisations.models import Department, Ministry, Topic
 from clinic.records.models import ActionItem, ActionStatus, ConsultationRecord, RecordRevision
 from clinic.reports.policies import can_export_reports
 from clinic.scheduling.models import Slot
+
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 
 MIN_FISCAL_YEAR = 2500  # BE; 1956-10-01
 MAX_FISCAL_YEAR = 2700  # BE; 2157-09-30
@@ -140,19 +142,19 @@ def filter_options(language: str = "th") -> FilterOptions:
     department = local_name_column(Department, language)
     topic = local_name_column(Topic, language)
     return FilterOptions(
-        ministries=[tuple(r) for r in db.session.execute(select(Ministry.id, ministry).order_by(ministry, Ministry.id))],
+        ministries=[(i, n) for i, n in db.session.execute(select(Ministry.id, ministry).order_by(ministry, Ministry.id))],
         departments=[
-            tuple(r)
-            for r in db.session.execute(
+            (i, n, m)
+            for i, n, m in db.session.execute(
                 select(Department.id, department, ministry)
                 .join(Department.ministry)
                 .order_by(ministry, Department.ministry_id, department, Department.id)
             )
         ],
-        topics=[tuple(r) for r in db.session.execute(select(Topic.id, topic).order_by(topic, Topic.id))],
+        topics=[(i, n) for i, n in db.session.execute(select(Topic.id, topic).order_by(topic, Topic.id))],
         advisors=[
-            tuple(r)
-            for r in db.session.execute(select(User.id, User.name).where(User.role == Role.ADVISOR).order_by(User.name))
+            (i, n)
+            for i, n in db.session.execute(select(User.id, User.name).where(User.role == Role.ADVISOR).order_by(User.name))
         ],
     )
 
@@ -186,7 +188,7 @@ def utc_window(filters: SessionFilters) -> tuple[datetime | None, datetime | Non
     return start, end
 
 
-def _filtered(stmt: Select, filters: SessionFilters) -> Select:
+def _filtered(stmt: AnySelect, filters: SessionFilters) -> AnySelect:
     stmt = stmt.join(Slot, Booking.slot_id == Slot.id).join(Department, Booking.department_id == Department.id)
     start, end = utc_window(filters)
     if start is not None:
@@ -208,7 +210,7 @@ def _filtered(stmt: Select, filters: SessionFilters) -> Select:
     return stmt
 
 
-def _rows_statement(filters: SessionFilters, language: str) -> Select:
+def _rows_statement(filters: SessionFilters, language: str) -> AnySelect:
     attendees = (
         select(func.count(Attendee.id)).where(Attendee.booking_id == Booking.id).correlate(Booking).scalar_subquery()
     )
@@ -271,7 +273,7 @@ def summarise(guidance: str | None) -> str:
 
 def _session_row(row: Any) -> SessionRow:
     values = tuple(row)
-    return SessionRow(*values[:-1], guidance_summary=summarise(values[-1]))
+    return SessionRow._make((*values[:-1], summarise(values[-1])))
 
 
 def count_sessions(actor: User, filters: SessionFilters) -> int:
@@ -299,7 +301,7 @@ def iter_sessions(actor: User, filters: SessionFilters, yield_per: int = YIELD_P
     return _stream(_rows_statement(filters, language).execution_options(yield_per=yield_per))
 
 
-def _stream(stmt: Select) -> Iterator[SessionRow]:
+def _stream(stmt: AnySelect) -> Iterator[SessionRow]:
     # Core rows through the session's connection and transaction: the columns need no ORM
     # identity map, and skipping it makes a 100,000-row export noticeably cheaper.
     connection = db.session.connection()
