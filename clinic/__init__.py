@@ -117,9 +117,12 @@ def register_template_helpers(app: Flask) -> None:
     from clinic import i18n
     from clinic.accounts import policies as account_policies
     from clinic.bookings import policies as booking_policies
+    from clinic.bookings.models import BookingStatus
     from clinic.records import policies as record_policies
+    from clinic.records.models import ActionStatus
     from clinic.reports import policies as report_policies
     from clinic.scheduling import policies as scheduling_policies
+    from clinic.scheduling.models import SlotMode, SlotStatus
 
     app.jinja_env.filters.update(
         thai_date=i18n.format_date,
@@ -134,6 +137,11 @@ def register_template_helpers(app: Flask) -> None:
             for name in module.__all__
         },
         labels=i18n.labels,
+        # The enums templates compare with, so that no status or mode is spelled out in a template.
+        BookingStatus=BookingStatus,
+        SlotStatus=SlotStatus,
+        SlotMode=SlotMode,
+        ActionStatus=ActionStatus,
         current_language=i18n.current_language,
     )
 
