@@ -10,6 +10,7 @@ from clinic.extensions import db
 from clinic.organisations.models import Department, Ministry, Topic, advisor_topics
 
 ROLES = ("officer", "coordinator", "advisor", "admin")
+LANGUAGES = ("th", "en")
 OPDC_ROLES = ("advisor", "admin")
 
 
@@ -19,6 +20,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("role IN ('officer', 'coordinator', 'advisor', 'admin')", name="role_known"),
         CheckConstraint("role != 'officer' OR department_id IS NOT NULL", name="officer_has_department"),
         CheckConstraint("role != 'coordinator' OR ministry_id IS NOT NULL", name="coordinator_has_ministry"),
+        CheckConstraint("language IN ('th', 'en')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +33,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language of the user's pages after sign-in and of every e-mail sent to them.
+    language: Mapped[str] = mapped_column(String(5), default="th", server_default="th")
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()
