@@ -37,10 +37,13 @@ class Defaults:
 
     MAIL_FROM = "OPDC Clinic <clinic@opdc.go.th>"
     MAIL_URL: str | None = None  # smtp://user:pass@host:port ; empty means .eml files under instance/mail/
+    # Where the app is reached from outside: every link in an e-mail starts with it, whatever request (or none)
+    # caused the e-mail. Set it in production, e.g. https://clinic.opdc.go.th (a path prefix is allowed).
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 ENVIRONMENT_KEYS = (
-    "SECRET_KEY", "MAIL_URL", "MAIL_FROM", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT",
+    "SECRET_KEY", "MAIL_URL", "MAIL_FROM", "BASE_URL", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT",
 )
 
 

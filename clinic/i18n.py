@@ -33,8 +33,8 @@ def select_locale() -> str:
     if has_request_context():
         chosen = request.args.get("lang") or session.get("lang")
         if chosen in languages:
-            return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+            return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def select_timezone() -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.i18n import fiscal_year, fiscal_year_bounds, format_date, format_datetime
 from clinic.notifications.models import OutboxMessage
-from clinic.notifications.services import FileTransport, deliver_due, queue_email
+from clinic.notifications.services import FileTransport, deliver_due
 from tests.factories import NOW
 
 
@@ -27,13 +27,20 @@ def test_fiscal_year_runs_october_to_september_named_by_its_ending_be_year():
     assert fiscal_year_bounds(2570) == (date(2026, 10, 1), date(2027, 9, 30))
 
 
+def pending_email(recipient: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, created_at=NOW, next_attempt_at=NOW)
+    db.session.add(message)
+    return message
+
+
 class BrokenTransport:
     def send(self, email, message_id):
         raise ConnectionRefusedError("smtp down")
 
 
 def test_outbox_delivers_eml_files(app, tmp_path):
-    queue_email(["officer@diw.go.th", "somchai@opdc.go.th"], "ยืนยันนัดหมาย", "รายละเอียด", NOW)
+    pending_email("officer@diw.go.th", "ยืนยันนัดหมาย", "รายละเอียด")
+    pending_email("somchai@opdc.go.th", "ยืนยันนัดหมาย", "รายละเอียด")
     db.session.commit()
     sent, failed = deliver_due(FileTransport(str(tmp_path / "mail")), "OPDC <clinic@opdc.go.th>", NOW)
     assert (sent, failed) == (2, 0)
@@ -47,7 +54,7 @@ def test_outbox_delivers_eml_files(app, tmp_path):
 
 
 def test_a_failed_delivery_is_kept_and_retried_later(app, tmp_path):
-    queue_email(["officer@diw.go.th"], "เรื่อง", "เนื้อหา", NOW)
+    pending_email("officer@diw.go.th", "เรื่อง", "เนื้อหา")
     assert deliver_due(BrokenTransport(), "x@y", NOW) == (0, 1)
     message = db.session.scalar(select(OutboxMessage))
     assert message.status == "pending" and message.attempts == 1 and "smtp down" in message.last_error

@@ -1,12 +1,14 @@
 """Migrations build the same schema as the models on the test database; the CLI makes accounts and demo data."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from clinic import create_app
 from clinic.accounts.models import User
@@ -73,6 +75,59 @@ def test_migrations_go_down_and_up_again(migrated_app):
     assert "bookings" not in inspect(db.engine).get_table_names()
     upgrade()
     assert "bookings" in inspect(db.engine).get_table_names()
+
+
+def test_migrated_users_speak_thai_and_keep_their_expertise(migrated_app):
+    downgrade(revision="53bb23e89dfb")  # before users had a language
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO topics (id, name_th, name_en, is_active) VALUES (1, 'หัวข้อ', 'Topic', :yes)"),
+                     {"yes": True})
+        conn.execute(text(
+            "INSERT INTO users (id, email, name, position, role, password_hash, is_active, created_at) "
+            "VALUES (1, 'a@opdc.go.th', 'ก', '', 'advisor', 'x', :yes, :now)"
+        ), {"yes": True, "now": datetime(2026, 1, 5, tzinfo=UTC)})
+        conn.execute(text("INSERT INTO advisor_topics (advisor_id, topic_id) VALUES (1, 1)"))
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT language FROM users")).scalars().all() == ["th"]
+        assert conn.execute(text("SELECT count(*) FROM advisor_topics")).scalar() == 1
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET language = 'fr'"))
+    downgrade(revision="53bb23e89dfb")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM advisor_topics")).scalar() == 1
+    assert "language" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+
+
+def test_bookings_keep_their_attendees_and_documents_when_they_gain_a_submission_key(migrated_app):
+    downgrade(revision="704908dc1a38")  # before bookings had a submission key
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        for statement in (
+            "INSERT INTO ministries (id, name_th, name_en, abbreviation) VALUES (1, 'ก', 'M', 'ก.')",
+            "INSERT INTO departments (id, ministry_id, name_th, name_en, abbreviation) VALUES (1, 1, 'ก', 'D', 'ก.')",
+            "INSERT INTO topics (id, name_th, name_en, is_active) VALUES (1, 'หัวข้อ', 'Topic', :yes)",
+            "INSERT INTO users (id, email, name, position, role, department_id, password_hash, is_active, created_at)"
+            " VALUES (1, 'o@d.go.th', 'ก', '', 'officer', 1, 'x', :yes, :now)",
+            "INSERT INTO slots (id, advisor_id, starts_at, ends_at, capacity, mode, location, meeting_url, status,"
+            " opened_on_closed_day, created_at) VALUES (1, 1, :now, :later, 1, 'onsite', 'ห้อง', '', 'open', :no, :now)",
+            "INSERT INTO bookings (id, reference, slot_id, slot_capacity, seat_number, department_id, topic_id,"
+            " booked_by_id, status, request_details, created_at, decline_reason, cancel_reason)"
+            " VALUES (1, 'OPDC-1', 1, 1, 1, 1, 1, 1, 'pending', 'ขอ', :now, '', '')",
+            "INSERT INTO attendees (id, booking_id, name, position) VALUES (1, 1, 'นาย ก', 'นัก')",
+            "INSERT INTO documents (id, booking_id, filename, stored_name, kind, size, sha256, uploaded_by_id,"
+            " uploaded_at) VALUES (1, 1, 'a.pdf', 'a.pdf', 'pdf', 1, 'x', 1, :now)",
+        ):
+            conn.execute(text(statement), {"yes": True, "no": False, "now": now, "later": now.replace(hour=1)})
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM attendees")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 1
+        assert conn.execute(text("SELECT submission_key FROM bookings")).scalars().all() == [None]
+    downgrade(revision="704908dc1a38")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM attendees")).scalar() == 1
+    assert "submission_key" not in {c["name"] for c in inspect(db.engine).get_columns("bookings")}
 
 
 def test_demo_loads_once_and_prints_the_logins(migrated_app):

@@ -10,6 +10,8 @@ from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import Model
 from clinic.organisations.models import Department, Ministry, Topic, advisor_topics
 
+LANGUAGES = ("th", "en")
+
 
 class Role(StrEnum):
     OFFICER = "officer"  # of one department
@@ -28,6 +30,7 @@ class User(UserMixin, Model):
         CheckConstraint(one_of("role", Role), name="role_known"),
         CheckConstraint(f"role != '{Role.OFFICER}' OR department_id IS NOT NULL", name="officer_has_department"),
         CheckConstraint(f"role != '{Role.COORDINATOR}' OR ministry_id IS NOT NULL", name="coordinator_has_ministry"),
+        CheckConstraint(one_of("language", LANGUAGES), name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +43,8 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language of the user's pages after sign-in and of every e-mail sent to them.
+    language: Mapped[str] = mapped_column(String(5), default="th", server_default="th")
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()

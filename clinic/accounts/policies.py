@@ -47,3 +47,8 @@ def department_scope(user: User, department_column: InstrumentedAttribute[int]) 
     if user.role == Role.OFFICER:
         return department_column == user.department_id
     return false()
+
+
+def can_set_language(actor: User, user: User) -> bool:
+    """People choose their own language; an administrator may set anyone's."""
+    return actor.is_authenticated and (actor.id == user.id or actor.role == "admin")

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from clinic.accounts.forms import LoginForm
 from clinic.accounts.services import authenticate
+from clinic.accounts.services import set_language as store_language
 from clinic.extensions import db, limiter, login_manager
+from clinic.web import acting_user, request_now, unit_of_work, writes_on_get
 
 bp = Blueprint("accounts", __name__)
 
@@ -20,12 +22,27 @@ def load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
+# session["lang"] is the language of the pages; session[CHOSEN_SIGNED_OUT] says a visitor picked it with the
+# switch before signing in (rather than inheriting it from whoever signed out of this browser last).
+CHOSEN_SIGNED_OUT = "lang_chosen_signed_out"
+
+
 def restart_session() -> None:
     """A new session at sign-in and sign-out (no fixation), keeping only the chosen language."""
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+
+
+def take_language_at_sign_in(user) -> None:
+    """A language chosen before signing in wins and is kept on the user; otherwise the user's stored
+    language becomes the session's (so English pages follow someone who chose English last time)."""
+    chosen = session.get("lang") if session.get(CHOSEN_SIGNED_OUT) else None
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
+        store_language(user, user, str(chosen), request_now())
+    else:
+        session["lang"] = user.language
 
 
 def safe_next(target: str | None) -> str | None:
@@ -60,6 +77,8 @@ def login():
         if user is None:
             form.password.errors.append(_("อีเมลหรือรหัสผ่านไม่ถูกต้อง"))
         else:
+            with unit_of_work(form):
+                take_language_at_sign_in(user)
             restart_session()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -76,7 +95,14 @@ def logout():
 
 
 @bp.get("/language/<code>")
+@writes_on_get
 def set_language(code: str):
+    """The language switch: for this session, and kept on the signed-in user for later sign-ins and e-mails."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
+        if current_user.is_authenticated:
+            with unit_of_work():
+                store_language(acting_user(), acting_user(), code, request_now())
+        else:
+            session[CHOSEN_SIGNED_OUT] = True
     return redirect(safe_next(request.args.get("next")) or url_for("main.home"))

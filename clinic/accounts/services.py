@@ -3,9 +3,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from clinic.accounts.models import Role, User
+from clinic.accounts.models import LANGUAGES, Role, User
+from clinic.accounts.policies import can_set_language
 from clinic.audit.services import record_event
-from clinic.errors import DomainError
+from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.organisations.models import Department, Ministry
 
@@ -65,4 +66,18 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     record_event(actor, "user.created", user, now, role=role, email=email)
+    return user
+
+
+def set_language(actor: User, user: User, code: str, now: datetime) -> User:
+    """Keep `code` as the language of `user`'s pages after sign-in and of the e-mails sent to them.
+    A change is audited."""
+    if not can_set_language(actor, user):
+        raise NotAllowed(_l("คุณเปลี่ยนภาษาของผู้ใช้นี้ไม่ได้"))
+    if code not in LANGUAGES:
+        raise DomainError(_l("ภาษาไม่ถูกต้อง"), field="language")
+    if user.language != code:
+        previous = user.language
+        user.language = code
+        record_event(actor, "user.language_changed", user, now, language=code, previous_language=previous)
     return user

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,7 +63,7 @@ class Booking(Model):
         Index("ix_bookings_department_created", "department_id", "created_at"),
         # A form sent twice (a retry after a lost answer, a double click, Back and send) carries the same key:
         # the second finds the booking the first made instead of making another.
-        UniqueConstraint("booked_by_id", "submission_key", name="uq_bookings_submission"),
+        Index("uq_bookings_submission", "booked_by_id", "submission_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

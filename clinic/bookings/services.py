@@ -15,10 +15,10 @@ from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingSt
 from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.i18n import bangkok_today, fiscal_year, format_datetime
-from clinic.notifications.services import queue_email
+from clinic.i18n import bangkok_today, fiscal_year
+from clinic.notifications.services import notify
 from clinic.organisations.models import Department, Topic
-from clinic.scheduling.models import Slot, SlotMode
+from clinic.scheduling.models import Slot
 from clinic.scheduling.queries import holiday_name, leave_on
 from clinic.scheduling.services import slot_is_bookable
 
@@ -95,14 +95,8 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
         )
     record_event(actor, "booking.created", booking, now, department_id=department.id,
                  reference=booking.reference, slot_id=slot.id, seat=booking.seat_number)
-    queue_email(
-        [slot.advisor.email, actor.email],
-        f"[OPDC Clinic] คำขอรับคำปรึกษา {booking.reference}",
-        f"{department.name_th} ขอรับคำปรึกษาเรื่อง {topic.name_th}\n"
-        f"วันเวลา: {format_datetime(slot.starts_at, language='th')}\n"
-        f"เลขที่อ้างอิง: {booking.reference}\n\n{details}\n",
-        now,
-    )
+    notify([slot.advisor, actor], "booking_created", now, booking=booking, slot=slot, department=department,
+           topic=topic)
     return booking
 
 
@@ -177,13 +171,7 @@ def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) ->
     booking.cancel_reason = reason
     record_event(actor, "booking.cancelled", booking, now, department_id=booking.department_id,
                  reason=reason, previous_status=previous)
-    queue_email(
-        [booking.slot.advisor.email, booking.booked_by.email],
-        f"[OPDC Clinic] ยกเลิกการจอง {booking.reference}",
-        f"การจอง {booking.reference} ({format_datetime(booking.slot.starts_at, language='th')}) ถูกยกเลิก\n"
-        f"เหตุผล: {reason}\n",
-        now,
-    )
+    notify([booking.slot.advisor, booking.booked_by], "booking_cancelled", now, booking=booking, reason=reason)
     return booking
 
 
@@ -195,14 +183,7 @@ def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
     booking.decided_by_id = actor.id
     record_event(actor, "booking.confirmed", booking, now, department_id=booking.department_id)
     slot = booking.slot
-    where = slot.location if slot.mode == SlotMode.ONSITE else slot.meeting_url
-    queue_email(
-        [booking.booked_by.email],
-        f"[OPDC Clinic] ยืนยันการนัดหมาย {booking.reference}",
-        f"ที่ปรึกษา {slot.advisor.name} ยืนยันการนัดหมาย {booking.reference}\n"
-        f"วันเวลา: {format_datetime(slot.starts_at, language='th')}\nสถานที่: {where}\n",
-        now,
-    )
+    notify([booking.booked_by], "booking_confirmed", now, booking=booking, slot=slot)
     return booking
 
 
@@ -215,10 +196,5 @@ def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -
     booking.decided_by_id = actor.id
     booking.decline_reason = reason
     record_event(actor, "booking.declined", booking, now, department_id=booking.department_id, reason=reason)
-    queue_email(
-        [booking.booked_by.email],
-        f"[OPDC Clinic] ไม่สามารถรับนัดหมาย {booking.reference}",
-        f"ที่ปรึกษาไม่สามารถรับนัดหมาย {booking.reference} ได้\nเหตุผล: {reason}\n",
-        now,
-    )
+    notify([booking.booked_by], "booking_declined", now, booking=booking, reason=reason)
     return booking

@@ -1,31 +1,97 @@
 """E-mail through an outbox: messages are rows written in the transaction that causes them, and a
-worker (`flask outbox send`) delivers them afterwards, retrying with back-off."""
+worker (`flask outbox send`) delivers them afterwards, retrying with back-off.
+
+Each e-mail is a template, `templates/emails/<name>.txt`, rendered once per recipient in the recipient's language
+(see `notify`)."""
 
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from flask import current_app
+from flask_babel import force_locale
+from jinja2 import Environment
 from sqlalchemy import select
 
+from clinic import i18n
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
+MAX_SUBJECT = 300  # OutboxMessage.subject
 
 
-def queue_email(recipients: Iterable[str], subject: str, body: str, now: datetime) -> list[OutboxMessage]:
+class Recipient(Protocol):
+    """Whom an e-mail goes to: a `User` (clinic.accounts.models) fits."""
+
+    email: str
+    language: str
+
+
+def notify(recipients: Iterable[Recipient | None], template: str, now: datetime, **context: Any) -> list[OutboxMessage]:
+    """Write one outbox message per distinct recipient, rendered from `templates/emails/<template>.txt` in that
+    recipient's language, into the current transaction (it commits or rolls back with the change that caused it).
+
+    The template convention: `{% block subject %}` holds the subject (one line; whitespace is folded), and the rest
+    of the template, usually `{% extends "emails/_layout.txt" %}` with a `{% block body %}`, renders the plain-text
+    body. Messages are Thai msgids in `_()`, so the one catalogue (clinic/translations) carries both languages.
+    Besides `context`, a template sees `recipient`, `language` ('th' or 'en') and three helpers bound to that
+    language: `when(datetime)` (Thai dates in the Buddhist Era, Bangkok time), `name_of(department_or_topic)` (the
+    English name in English when there is one) and `link(endpoint, **values)` (an absolute URL from BASE_URL).
+    Works under an application context alone: no request is needed."""
+    distinct = {r.email.strip().lower(): r for r in recipients if r is not None and r.email}
     messages = []
-    for recipient in sorted(set(recipients)):
-        message = OutboxMessage(
-            recipient=recipient, subject=subject, body=body, created_at=now, next_attempt_at=now
-        )
+    for address, recipient in sorted(distinct.items()):
+        subject, body = render_email(template, recipient, **context)
+        message = OutboxMessage(recipient=address, subject=subject, body=body, created_at=now, next_attempt_at=now)
         db.session.add(message)
         messages.append(message)
     return messages
+
+
+def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[str, str]:
+    """(subject, body) of `templates/emails/<template>.txt` for `recipient`, in the recipient's language."""
+    languages = current_app.config["LANGUAGES"]
+    language = recipient.language if recipient.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    values = {
+        **context,
+        "recipient": recipient,
+        "language": language,
+        "when": partial(i18n.format_datetime, language=language),
+        "name_of": partial(i18n.local_name, language=language),
+        "link": external_url,
+    }
+    with force_locale(language):
+        compiled = email_environment().get_template(f"emails/{template}.txt")
+        subject = "".join(compiled.blocks["subject"](compiled.new_context(values)))
+        body = compiled.render(values)
+    return " ".join(subject.split())[:MAX_SUBJECT], body.strip() + "\n"
+
+
+def email_environment() -> Environment:
+    """The app's Jinja environment (its gettext, filters and loader) set for plain text: no HTML escaping, a line
+    holding only a `{% tag %}` leaves no blank line behind, and an included file keeps its last line break."""
+    environment: Environment | None = current_app.extensions.get("clinic.email_environment")
+    if environment is None:
+        environment = current_app.jinja_env.overlay(
+            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, cache_size=100
+        )
+        current_app.extensions["clinic.email_environment"] = environment
+    return environment
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL for a link in an e-mail, always from the BASE_URL setting, with or without a request: the
+    Host header of whoever caused the e-mail never decides where the recipient's link points."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return str(adapter.build(endpoint, values, force_external=True))
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
@@ -65,13 +131,17 @@ class SmtpTransport:
             smtp.send_message(email)
 
 
-def transport_for(config) -> FileTransport | SmtpTransport:
+class Transport(Protocol):
+    def send(self, email: EmailMessage, message_id: int) -> None: ...
+
+
+def transport_for(config: Mapping[str, Any]) -> FileTransport | SmtpTransport:
     if config.get("MAIL_URL"):
         return SmtpTransport(config["MAIL_URL"])
     return FileTransport(config["MAIL_FOLDER"])
 
 
-def deliver_due(transport, sender: str, now: datetime, limit: int = 100) -> tuple[int, int]:
+def deliver_due(transport: Transport, sender: str, now: datetime, limit: int = 100) -> tuple[int, int]:
     """Send the messages that are due; a failure is kept for a later try with exponential back-off.
     Returns (sent, failed). The caller commits."""
     due = db.session.scalars(

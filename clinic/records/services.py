@@ -12,7 +12,7 @@ from clinic.bookings.models import Booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import as_utc, bangkok_today
-from clinic.notifications.services import queue_email
+from clinic.notifications.services import notify
 from clinic.records.models import (
     Acknowledgement,
     ActionItem,
@@ -132,13 +132,7 @@ def publish_record(actor: User, record: ConsultationRecord, now: datetime) -> Re
     draft.published_at = now
     draft.published_by_id = actor.id
     record_event(actor, "record.published", draft, now, department_id=booking.department_id, number=draft.number)
-    recipients = [booking.booked_by.email]
-    queue_email(
-        recipients,
-        f"[OPDC Clinic] บันทึกผลการให้คำปรึกษา {booking.reference} (ฉบับที่ {draft.number})",
-        f"ที่ปรึกษาเผยแพร่บันทึกผลการให้คำปรึกษาของ {booking.reference} แล้ว กรุณาเข้าสู่ระบบเพื่ออ่านและรับทราบ\n",
-        now,
-    )
+    notify([booking.booked_by], "record_published", now, booking=booking, revision=draft)
     return draft
 
 
