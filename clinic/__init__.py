@@ -192,8 +192,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_security_headers(app: Flask) -> None:
+    from flask import request
+
     @app.after_request
     def add_headers(response):
+        if request.endpoint != "static":  # pages and downloads carry people's data: no cache keeps a copy
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -18,6 +18,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # A signed-in session ends after this long without a request, and this long after signing in whatever happens.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=60)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB document plus the rest of the form
@@ -36,7 +39,9 @@ class Defaults:
     PROXY_COUNT = 0
 
     MAIL_FROM = "OPDC Clinic <clinic@opdc.go.th>"
-    MAIL_URL: str | None = None  # smtp://user:pass@host:port ; empty means .eml files under instance/mail/
+    MAIL_URL: str | None = None
+    MAIL_CA_FILE: str | None = None  # PEM file of a private CA that signed the SMTP server's certificate
+    MAIL_TIMEOUT = 30  # seconds, for each network wait of an SMTP delivery  # smtp://user:pass@host:port ; empty means .eml files under instance/mail/
     # Where the app is reached from outside: every link in an e-mail starts with it, whatever request (or none)
     # caused the e-mail. Set it in production, e.g. https://clinic.opdc.go.th (a path prefix is allowed).
     BASE_URL = "http://127.0.0.1:5000"

@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,6 +45,9 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The language of the user's pages after sign-in and of every e-mail sent to them.
     language: Mapped[str] = mapped_column(String(5), default="th", server_default="th")
+    # Every signed-in session carries the version it began with; raising it (sign-out, a new password,
+    # deactivation, a new role) ends all of the user's sessions at their next request, on every app process.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()

@@ -1,7 +1,10 @@
+import secrets
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic.accounts.models import LANGUAGES, Role, User
 from clinic.accounts.policies import can_set_language
@@ -17,11 +20,32 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    """A real scrypt hash to check when no account has the e-mail, so that an unknown e-mail takes as long as a
+    known one and the time of the answer does not say who has an account."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_unknown_user_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
+
+
+def end_sessions(actor: User | None, user: User, now: datetime, reason: str) -> None:
+    """End every signed-in session of `user`, on every app process, at its next request."""
+    user.session_version = (user.session_version or 0) + 1
+    record_event(actor, "user.sessions_ended", user, now, reason=reason)
+
+
+def sign_out(user: User, now: datetime) -> None:
+    """Signing out ends all of the user's sessions, so a copy of the cookie taken earlier is worthless too."""
+    end_sessions(user, user, now, reason="signed_out")
 
 
 def create_user(

@@ -5,6 +5,7 @@ Each e-mail is a template, `templates/emails/<name>.txt`, rendered once per reci
 (see `notify`)."""
 
 import smtplib
+import ssl
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -117,15 +118,28 @@ class FileTransport:
 
 
 class SmtpTransport:
-    def __init__(self, url: str) -> None:
+    """SMTP from MAIL_URL. Over TLS (smtps:// or smtp+starttls://) the server's certificate and host name are
+    verified, against the system's CAs or MAIL_CA_FILE for a private CA; every network wait has a timeout."""
+
+    def __init__(self, url: str, ca_file: str | None = None, timeout: float = 30.0) -> None:
         self.parts = urlsplit(url)
+        self.ca_file = ca_file
+        self.timeout = timeout
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def send(self, email: EmailMessage, message_id: int) -> None:
         parts = self.parts
-        cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-        with cls(parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25)) as smtp:
+        host = parts.hostname or "localhost"
+        smtp: smtplib.SMTP
+        if parts.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(host, parts.port or 465, timeout=self.timeout, context=self.tls_context())
+        else:
+            smtp = smtplib.SMTP(host, parts.port or 25, timeout=self.timeout)
+        with smtp:
             if parts.scheme == "smtp+starttls":
-                smtp.starttls()
+                smtp.starttls(context=self.tls_context())
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
             smtp.send_message(email)
@@ -137,7 +151,7 @@ class Transport(Protocol):
 
 def transport_for(config: Mapping[str, Any]) -> FileTransport | SmtpTransport:
     if config.get("MAIL_URL"):
-        return SmtpTransport(config["MAIL_URL"])
+        return SmtpTransport(config["MAIL_URL"], config.get("MAIL_CA_FILE"), float(config.get("MAIL_TIMEOUT", 30)))
     return FileTransport(config["MAIL_FOLDER"])
 
 
