@@ -52,10 +52,17 @@ def test_config(database_url: str, tmp_path) -> dict:
 
 
 def empty_all_tables() -> None:
+    """Delete every row, children first, and on PostgreSQL restart every sequence, so the next test starts as
+    if from a new schema. On PostgreSQL the DELETEs go in one round trip: TRUNCATE of all tables takes 40-300 ms
+    (it makes new files for every table and index), DELETE of a test's few rows a few milliseconds."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        statements = [f"DELETE FROM {t.name}" for t in tables]
+        statements.append(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
+        db.session.execute(text("; ".join(statements)))
     else:
         for table in tables:
             db.session.execute(table.delete())
