@@ -5,6 +5,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 
 from clinic import create_app
@@ -69,6 +70,24 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the whole run, not once per test's new app (5 ms a template). Jinja checks
+    each template's source against the checksum kept with its code, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def app(schema, tmp_path, request):
     config = test_config(schema, tmp_path)
@@ -76,6 +95,7 @@ def app(schema, tmp_path, request):
     if marker:
         config.update(marker.kwargs)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         yield app
         db.session.rollback()
