@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from clinic import create_app
 from clinic.config import normalise_database_url
-from clinic.extensions import db
+from clinic.extensions import db, limiter
 from tests import factories
 from tests.factories import NOW, PASSWORD
 
@@ -88,20 +88,54 @@ class CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = CompiledTemplates()
 
 
-@pytest.fixture
-def app(schema, tmp_path, request):
-    config = test_config(schema, tmp_path)
-    marker = request.node.get_closest_marker("config")
-    if marker:
-        config.update(marker.kwargs)
+def new_app(config: dict):
     app = create_app(config)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(schema, tmp_path_factory):
+    """One app for every test that needs no configuration of its own. Building an app per test cost more than
+    its routes: a new engine compiles every SQL statement again, and the URL map compiles every rule again."""
+    app = new_app(test_config(schema, tmp_path_factory.mktemp("shared")))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(schema, tmp_path, request):
+    """The app of one test, in an app context (so a session of its own), and every table empty when it ends.
+
+    A test marked `config(...)` (settings read when the app is built) or `own_app` (it changes the app itself,
+    adding routes), and every test when rate limits are not kept in memory, gets a new app. The others share
+    one: for each test it gets this test's folders for uploads and mail, and empty rate-limit counters; its
+    settings are put back when the test ends."""
+    config = test_config(schema, tmp_path)
+    marker = request.node.get_closest_marker("config")
+    own = bool(marker or request.node.get_closest_marker("own_app"))
+    if marker:
+        config.update(marker.kwargs)
+    if not own:
+        app = request.getfixturevalue("shared_app")
+        own = not app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    if own:
+        app = new_app(config)
+    else:
+        saved = app.config.copy()
+        app.config.update(config)
+        limiter.reset()
     with app.app_context():
         yield app
         db.session.rollback()
         empty_all_tables()
         db.session.remove()
-        db.engine.dispose()
+        if own:
+            db.engine.dispose()
+    if not own:
+        app.config.clear()
+        app.config.update(saved)
 
 
 @pytest.fixture
