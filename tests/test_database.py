@@ -54,6 +54,7 @@ def test_pages_read_while_a_booking_holds_the_sqlite_write_lock(app, login, offi
         writer.close()
 
 
+@pytest.mark.own_app
 def test_a_get_view_that_writes_must_say_so(app, login, officer):
     from clinic.audit.services import record_event
     from clinic.database import ReadOnlyTransactionError
