@@ -22,7 +22,10 @@ def user_loaded_per_request(app):
     def forget_the_loaded_user() -> None:
         g.pop("_login_user", None)
 
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_the_loaded_user)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, forget_the_loaded_user)
+    yield
+    hooks.remove(forget_the_loaded_user)  # the app may be shared with other tests
 
 
 class Clock:

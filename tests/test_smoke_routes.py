@@ -1,3 +1,6 @@
+import pytest
+
+
 def test_home_page_is_public_and_thai(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -32,6 +35,7 @@ def test_liveness_and_readiness_are_public(client):
     assert ready.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.own_app
 def test_a_domain_error_no_route_catches_is_its_status_and_message_not_a_500(app, client):
     from clinic.errors import Conflict
 
@@ -50,6 +54,7 @@ def test_a_domain_error_no_route_catches_is_its_status_and_message_not_a_500(app
     assert "ช่วงเวลานี้เพิ่งถูกจองไป" in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 def test_a_statement_error_stays_a_500_and_is_not_called_an_outage(app, client):
     from sqlalchemy import text
 
