@@ -25,7 +25,8 @@ def fill(advisor, officer, topic, n: int, first: int = 0) -> None:
 
 PAGES = {
     "officer": ["/casefile", "/book/{topic}"],
-    "advisor": ["/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30"],
+    "advisor": ["/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30", "/cases",
+                "/casefile?department={department}"],
 }
 
 
@@ -33,7 +34,7 @@ PAGES = {
 def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, topic, who):
     person = {"officer": officer, "advisor": advisor}[who]
     client = login(person)
-    urls = [u.format(topic=topic.id) for u in PAGES[who]]
+    urls = [u.format(topic=topic.id, department=officer.department_id) for u in PAGES[who]]
 
     def measure() -> list[int]:
         counts = []

@@ -214,7 +214,8 @@ class TestCaseFileAccess:
         assert login(officer).get("/advisor/sessions").status_code == 403
         assert login(officer).get("/admin/reports/sessions").status_code == 403
         assert login(advisor).get("/book").status_code == 403
-        assert login(admin).get("/casefile").status_code == 403
+        assert login(admin).get("/cases").status_code == 200
+        assert login(officer).get("/cases").status_code == 403
 
 
 class TestCancelAndDecide:

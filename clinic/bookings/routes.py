@@ -18,7 +18,7 @@ from clinic.bookings.queries import (
 from clinic.bookings.services import book_slot, cancel_booking, confirm_booking, decline_booking
 from clinic.extensions import db
 from clinic.organisations.models import Topic
-from clinic.records.policies import can_read_internal_notes
+from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_internal_notes
 from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import internal_notes, record_for
 from clinic.scheduling.models import Slot
@@ -131,12 +131,14 @@ def document(document_id: int) -> Response:
 
 
 @bp.get("/casefile")
-@require(is_department_user)
-def case_file() -> str:
+@require(can_open_case_files)
+def case_file() -> Response | str:
+    chosen = request.args.get("department", type=int)
+    if chosen is None and can_browse_all_case_files(acting_user()):
+        return redirect(url_for("records.cases"))  # OPDC chooses among every department first
     departments = departments_in_scope(acting_user())
     if not departments:
         abort(404)
-    chosen = request.args.get("department", type=int)
     if chosen is None:
         chosen = acting_user().department_id or departments[0].id
     department = next((d for d in departments if d.id == chosen), None)

@@ -4,8 +4,19 @@ from clinic.bookings.models import Booking, BookingStatus
 from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
 
 __all__ = [
-    "can_acknowledge", "can_read_internal_notes", "can_read_record", "can_update_action_item", "can_write_record",
+    "can_acknowledge", "can_browse_all_case_files", "can_open_case_files", "can_read_internal_notes",
+    "can_read_record", "can_update_action_item", "can_write_record",
 ]
+
+
+def can_open_case_files(user: User) -> bool:
+    """Departments open their own case files (coordinators their ministry's); OPDC opens every one."""
+    return is_department_user(user) or is_opdc(user)
+
+
+def can_browse_all_case_files(user: User) -> bool:
+    """OPDC advisors and administrators read every department's case file, for consistent advice."""
+    return is_opdc(user)
 
 
 def can_write_record(user: User, booking: Booking) -> bool:

@@ -1,14 +1,16 @@
 """Reads of records: a booking's record and internal notes, and a department's case file."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from clinic.bookings.models import Booking
+from clinic.bookings.models import ACTIVE_STATUSES, Booking
 from clinic.bookings.queries import booking_options
 from clinic.extensions import db
-from clinic.organisations.models import Department
+from clinic.i18n import local_name_column
+from clinic.organisations.models import Department, Ministry
 from clinic.records.models import (
     Acknowledgement,
     ActionItem,
@@ -17,6 +19,7 @@ from clinic.records.models import (
     InternalNote,
     RecordRevision,
 )
+from clinic.scheduling.models import Slot
 
 
 def record_for(booking: Booking) -> ConsultationRecord | None:
@@ -71,3 +74,55 @@ def case_file(department: Department) -> CaseFile:
         )
     )
     return CaseFile(department=department, bookings=bookings, records=records, action_items=items)
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    """One line of OPDC's index of case files."""
+
+    department_id: int
+    department: str
+    ministry: str
+    sessions: int  # bookings that were not declined or cancelled
+    open_steps: int  # next steps not done, of published records
+    overdue_steps: int  # of those, the ones past their due date
+    last_session: datetime | None
+
+
+def department_overview(language: str, today: date, ministry_id: int | None = None) -> list[DepartmentSummary]:
+    """Every department (of one ministry, if given) with its sessions and open and overdue next steps, those with
+    overdue steps first: one query whatever the number of departments."""
+    sessions = (
+        select(Booking.department_id, func.count(Booking.id).label("n"), func.max(Slot.starts_at).label("last"))
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.status.in_(ACTIVE_STATUSES))
+        .group_by(Booking.department_id)
+        .subquery()
+    )
+    published = select(RecordRevision.record_id).where(RecordRevision.published_at.is_not(None))
+    steps = (
+        select(
+            ActionItem.department_id,
+            func.count(ActionItem.id).label("open"),
+            func.count(ActionItem.id).filter(ActionItem.due_on < today).label("overdue"),
+        )
+        .where(ActionItem.status != ActionStatus.DONE, ActionItem.record_id.in_(published))
+        .group_by(ActionItem.department_id)
+        .subquery()
+    )
+    department_name = local_name_column(Department, language)
+    ministry_name = local_name_column(Ministry, language)
+    overdue = func.coalesce(steps.c.overdue, 0)
+    statement = (
+        select(
+            Department.id, department_name, ministry_name, func.coalesce(sessions.c.n, 0),
+            func.coalesce(steps.c.open, 0), overdue, sessions.c.last,
+        )
+        .join(Ministry, Department.ministry_id == Ministry.id)
+        .outerjoin(sessions, sessions.c.department_id == Department.id)
+        .outerjoin(steps, steps.c.department_id == Department.id)
+        .order_by(overdue.desc(), ministry_name, department_name, Department.id)
+    )
+    if ministry_id is not None:
+        statement = statement.where(Department.ministry_id == ministry_id)
+    return [DepartmentSummary(*row) for row in db.session.execute(statement)]

@@ -1,16 +1,19 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic.bookings.models import Booking
 from clinic.bookings.queries import get_booking_or_404
 from clinic.extensions import db
+from clinic.i18n import bangkok_today, current_language
+from clinic.organisations.models import Ministry
 from clinic.records.forms import ActionItemForm, RecordForm
 from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
-from clinic.records.policies import can_read_record, can_write_record
-from clinic.records.queries import internal_notes, record_for
+from clinic.records.policies import can_browse_all_case_files, can_read_record, can_write_record
+from clinic.records.queries import department_overview, internal_notes, record_for
 from clinic.records.services import acknowledge, add_internal_note, submit_record, update_action_item
-from clinic.web import acting_user, form_status, request_now, unit_of_work
+from clinic.web import acting_user, form_status, request_now, require, unit_of_work
 
 bp = Blueprint("records", __name__)
 
@@ -88,3 +91,14 @@ def add_note(booking_id: int) -> Response:
     if work.ok:
         flash(_("บันทึกภายในแล้ว"), "success")
     return redirect(url_for("bookings.detail", booking_id=booking_id))
+
+
+@bp.get("/cases")
+@require(can_browse_all_case_files)
+def cases() -> str:
+    """OPDC's index of every department's case file, those with overdue next steps first."""
+    ministries = db.session.scalars(select(Ministry).order_by(Ministry.id)).all()
+    chosen = request.args.get("ministry", type=int)
+    ministry_id = chosen if chosen in {m.id for m in ministries} else None
+    rows = department_overview(current_language(), bangkok_today(request_now()), ministry_id)
+    return render_template("records/cases.html", rows=rows, ministries=ministries, ministry_id=ministry_id)
