@@ -303,11 +303,34 @@ class Server:
                     children.append(int(stat.parent.name))
         return sorted(children)
 
-    def kill_worker(self) -> int:
-        """SIGKILL one worker (no chance to finish anything); the master starts another."""
-        pid = self.worker_pids()[0]
-        os.kill(pid, signal.SIGKILL)
-        return pid
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def open_connections(self, pid: int) -> int:
+        """How many client connections to our port the process holds open now (requests it is serving)."""
+        ours = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with suppress(OSError):
+                for line in Path(table).read_text().splitlines()[1:]:
+                    fields = line.split()
+                    if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == "01":  # ESTABLISHED
+                        ours.add(fields[9])
+        count = 0
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            with suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in ours:
+                    count += 1
+        return count
+
+    def kill_worker(self) -> tuple[int, int]:
+        """SIGKILL the worker holding the most client connections (no chance to finish anything); the master
+        starts another. Returns its pid and how many connections it held."""
+        busiest = max(self.worker_pids(), key=self.open_connections)
+        holding = self.open_connections(busiest)
+        os.kill(busiest, signal.SIGKILL)
+        return busiest, holding
 
     def wait_workers(self, count: int, without: int | None = None, seconds: float = 30.0) -> None:
         """Until `count` workers run (and `without`, a killed one, is not among them) and the server answers."""

@@ -132,7 +132,7 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_doubles_nothing(database: s
             burst.start()
             for _ in range(KILL_AFTER):
                 assert answered.acquire(timeout=60)
-            killed = server.kill_worker()
+            killed, holding = server.kill_worker()
             burst.join(90)
             assert not burst.is_alive()
             server.wait_workers(workers, without=killed)
@@ -145,6 +145,7 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_doubles_nothing(database: s
 
         answers = [a.first for a in attempts if isinstance(a.first, Answer)] + [a.retry for a in lost if a.retry]
         assert [(x.status, x.location) for x in answers if x.status >= 500] == []
+        assert lost, f"the killed worker held {holding} connections, yet every request was answered"
         booked: dict[str, int] = {}
         for attempt in attempts:
             final = attempt.retry or attempt.first
@@ -161,6 +162,7 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_doubles_nothing(database: s
     committed = sum(a.committed_before_retry is not None for a in lost)
     with capsys.disabled():
         print(f"\n[worker killed mid-burst, {database}, {workers} worker(s)] {BURST} bookings sent, "
+              f"killed the worker holding {holding} connections; "
               f"{BURST - len(lost)} answered 302 at once, {len(lost)} got no answer ({committed} of them committed "
               f"before the retry, {len(lost) - committed} not), all {len(lost)} retries 302, "
               f"{len(set(booked.values()))} bookings in the database, 0 half-written, {elapsed:.1f} s")
