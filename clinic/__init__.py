@@ -1,10 +1,12 @@
 """OPDC consultation clinic booking system."""
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.routing import IntegerConverter
 
 from clinic.config import Defaults, from_environment
@@ -92,6 +94,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter logs behind a NullHandler: its warning that Redis is unreachable (and sign-ins are counted per
+    # process meanwhile) belongs in the app's log, with the app's own messages.
+    limiter_log = logging.getLogger("flask-limiter")
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -34,6 +34,13 @@ class Defaults:
     # RATELIMIT_STORAGE_URI=redis://... so that every app process shares them.
     LOGIN_RATE_LIMIT = "10 per minute;30 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
+    # When Redis cannot be reached, sign-in goes on: each process counts in its own memory (the same limits, per
+    # process) and logs a warning, and looks for Redis again after 1, 2, 4 ... 32 s. Swallowing errors covers the
+    # one call the fallback does not: counting a failed attempt after the answer, should Redis fail in between.
+    # The timeouts keep an unanswering Redis from holding a sign-in for the system's two minutes.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     PROXY_COUNT = 0

@@ -3,13 +3,7 @@ needs no database), readiness says so, liveness does not, and the app recovers b
 returns. The database is a throwaway PostgreSQL cluster of this module's own, never the shared one."""
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +11,7 @@ from clinic import create_app
 from clinic.extensions import db
 from tests import factories
 from tests.factories import NOW, PASSWORD
+from tests.live import Cluster, can_run_clusters, throwaway_cluster
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
@@ -24,61 +19,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def postgres_bin() -> Path | None:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-    return versions[-1] if versions else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Cluster:
-    folder: Path
-    port: int
-    bin: Path
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, *args: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), *args],
-            check=True, capture_output=True, timeout=60,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self.ctl("-o", options, "-l", str(self.folder / "log"), "-w", "start")
-
-    def stop(self) -> None:
-        self.ctl("-m", "fast", "-w", "stop")
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    binaries = postgres_bin()
-    if binaries is None or os.geteuid() != 0 or shutil.which("runuser") is None:
+    if not can_run_clusters():
         pytest.skip("needs PostgreSQL's server binaries and root (to run them as the postgres user)")
-    folder = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
-    shutil.chown(folder, "postgres")
-    subprocess.run(
-        ["runuser", "-u", "postgres", "--", str(binaries / "initdb"), "-D", str(folder / "data"), "-A", "trust",
-         "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True, timeout=120,
-    )
-    running = Cluster(folder, free_port(), binaries)
-    running.start()
-    try:
+    with throwaway_cluster() as running:
         yield running
-    finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(binaries / "pg_ctl"), "-D", str(folder / "data"),
-                        "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -122,6 +122,11 @@ def insert_booking(
         )
         free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
         if not free:
+            # The seat that filled the slot may be this very submission's, committed by its twin since
+            # `book_slot` looked (PostgreSQL's READ COMMITTED shows it now): that booking, not a refusal.
+            earlier = booking_made_by(actor, request.submission_key)
+            if earlier is not None:
+                return earlier, False
             raise Conflict(SLOT_TAKEN, field="slot")
         booking = Booking(
             reference=new_reference(now),
