@@ -51,7 +51,7 @@ from clinic.scheduling.queries import holiday_name  # noqa: E402
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "clinic_bench"
 PASSWORD = "bench-password-2569"
-SECRET_KEY = "contention-bench-secret"
+SECRET_KEY = "contention-bench-secret-key-32-chars+"
 CAPACITIES = (1, 5)
 REFUSALS = ("เพิ่งถูกจอง", "ไม่เปิดให้จองแล้ว")
 BOOKED_PATH = re.compile(r"/bookings/\d+$")
