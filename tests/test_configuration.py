@@ -143,8 +143,10 @@ def test_wsgi_with_a_wrong_setting_prints_one_line_and_exits_2(tmp_path):
 
 
 def test_gunicorn_with_a_wrong_setting_stops_instead_of_restarting_workers(tmp_path):
-    result = run([sys.executable, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"], tmp_path,
+    """One worker: with several, gunicorn 27 may reap a second failed worker while halting and end with its own
+    traceback (still stopping, with status 1)."""
+    result = run([sys.executable, "-m", "gunicorn", "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"], tmp_path,
                  MAIL_URL="smpt://mail")
     assert result.returncode == 4  # gunicorn's "App failed to load": the master stops
     assert "Traceback" not in result.stderr
-    assert 1 <= result.stderr.count(MAIL_LINE) <= 2  # once per worker, never again
+    assert result.stderr.count(MAIL_LINE) == 1  # the worker was not started again
