@@ -1,11 +1,12 @@
-"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send`."""
+"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send`, `flask files check`,
+`flask doctor`."""
 
 import sys
 import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -112,8 +113,27 @@ def demo_command():
         click.echo(f"  {label:<40} {email}")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Print what is configured and whether each part answers; exit 1 when one does not."""
+    from clinic.doctor import configured, run_checks
+
+    click.echo("configured:")
+    for part, description in configured(current_app.config):
+        click.echo(f"  {part:<12} {description}")
+    click.echo("checks:")
+    checks = run_checks(current_app.config, current_app.extensions["migrate"].directory)
+    for check in checks:
+        click.echo(f"  {'ok' if check.ok else 'FAILED':<7}{check.part:<12} {check.detail}")
+    failed = [check.part for check in checks if not check.ok]
+    click.echo(f"{', '.join(failed)} did not answer" if failed else "every part answers")
+    sys.exit(1 if failed else 0)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(doctor_command)
