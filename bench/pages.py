@@ -54,7 +54,7 @@ def drop(kind: str) -> None:
 def measure(kind: str, repeat: int) -> list[tuple[str, str, float, float, int]]:
     with tempfile.TemporaryDirectory() as folder:
         url = database_url(kind, folder)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MAIL_FOLDER": folder,
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-chars", "MAIL_FOLDER": folder,
                           "WTF_CSRF_ENABLED": False,  # the pages are GETs; the sign-in POST needs no token here
                           "UPLOAD_FOLDER": folder})
         try:

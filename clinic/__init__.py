@@ -9,14 +9,19 @@ from flask import Flask
 from flask.logging import default_handler
 from werkzeug.routing import IntegerConverter
 
-from clinic.config import Defaults, from_environment
+from clinic.config import ConfigError, Defaults, check_settings, from_environment
 from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_DATABASE_ID = 2**31 - 1  # PostgreSQL's integer
 
 
+__all__ = ["ConfigError", "create_app"]
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app, configured and checked: a setting it cannot use raises `ConfigError` (one line, exit 2 from
+    `flask` and from wsgi.py) before anything starts. It does not connect to the database (see `flask doctor`)."""
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -59,6 +64,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     app.config.setdefault("MAIL_FOLDER", os.path.join(app.instance_path, "mail"))
+    check_settings(app.config)
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -84,8 +90,10 @@ def register_extensions(app: Flask) -> None:
     import clinic.models  # noqa: F401  (the whole schema, for Alembic and create_all)
     from clinic.database import configure_sqlite
     from clinic.i18n import select_locale, select_timezone
+    from clinic.web import remove_session_quietly
 
     db.init_app(app)
+    app.teardown_appcontext(remove_session_quietly)  # runs before Flask-SQLAlchemy's own removal
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

@@ -1,15 +1,18 @@
-"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send`."""
+"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send`, `flask files check`,
+`flask doctor`, `flask backup create|restore`."""
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from clinic.accounts.models import Role
+from clinic.backup import BackupError, Site, create_backup, restore_backup
 from clinic.database import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
@@ -17,6 +20,7 @@ from clinic.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 files_cli = AppGroup("files", help="Uploaded documents on disk.")
+backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded documents and secret key.")
 
 
 @users_cli.command("create")
@@ -112,8 +116,67 @@ def demo_command():
         click.echo(f"  {label:<40} {email}")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Print what is configured and whether each part answers; exit 1 when one does not."""
+    from clinic.doctor import configured, run_checks
+
+    click.echo("configured:")
+    for part, description in configured(current_app.config):
+        click.echo(f"  {part:<12} {description}")
+    click.echo("checks:")
+    checks = run_checks(current_app.config, current_app.extensions["migrate"].directory)
+    for check in checks:
+        click.echo(f"  {'ok' if check.ok else 'FAILED':<7}{check.part:<12} {check.detail}")
+    failed = [check.part for check in checks if not check.ok]
+    click.echo(f"{', '.join(failed)} did not answer" if failed else "every part answers")
+    sys.exit(1 if failed else 0)
+
+
+def files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
+def backup_site(app: Flask) -> Site:
+    return Site(database_url=app.config["SQLALCHEMY_DATABASE_URI"], upload_folder=Path(app.config["UPLOAD_FOLDER"]),
+                instance_path=Path(app.instance_path), migrations=app.extensions["migrate"].directory)
+
+
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(path_type=Path))
+def create_backup_command(directory: Path) -> None:
+    """Back up into DIRECTORY (new, or empty): the database, the uploaded documents, the secret key, a manifest."""
+    db.session.remove()  # our own transaction must not hold a lock while SQLite is copied
+    try:
+        manifest = create_backup(directory, backup_site(current_app), utcnow())
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    size = sum(entry.size for entry in manifest.files)
+    click.echo(f"backed up the {manifest.database_kind} database (revision {manifest.alembic_revision}) and "
+               f"{files(len(manifest.files) - 1)}, {size:,} bytes in all, to {directory}")
+
+
+@backup_cli.command("restore")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_backup_command(directory: Path, force: bool) -> None:
+    """Restore the backup in DIRECTORY, after checking every file's checksum. Stop the app first."""
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection may hold the database while it is replaced
+    try:
+        manifest = restore_backup(directory, backup_site(current_app), force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored the {manifest.database_kind} database (revision {manifest.alembic_revision}) and "
+               f"{files(len(manifest.files) - 1)} from {directory}, made {manifest.created_at}")
+    click.echo("next: flask db upgrade (if this version is newer), flask files check, flask doctor")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(doctor_command)

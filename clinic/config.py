@@ -1,15 +1,25 @@
 """Configuration defaults. Order of precedence: these defaults, then environment variables,
 then `instance/config.py`, then the mapping a test passes to `create_app`."""
 
+import importlib.util
 import os
+import re
+from collections.abc import MutableMapping
 from datetime import timedelta
+from email.utils import parseaddr
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Defaults:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from DATABASE_URL or the instance folder
     # Pooled connections are tested before use, so that after a database restart no request gets a dead one.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_HTTPONLY = True
@@ -40,7 +50,7 @@ class Defaults:
     # The timeouts keep an unanswering Redis from holding a sign-in for the system's two minutes.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     PROXY_COUNT = 0
@@ -59,20 +69,15 @@ ENVIRONMENT_KEYS = (
 )
 
 
-def from_environment() -> dict:
-    """Settings taken from environment variables (DATABASE_URL becomes SQLALCHEMY_DATABASE_URI)."""
-    found: dict = {}
+def from_environment() -> dict[str, Any]:
+    """Settings taken from environment variables (DATABASE_URL becomes SQLALCHEMY_DATABASE_URI). Values stay
+    text here; `check_settings` turns them into numbers and booleans, or refuses them."""
+    found: dict[str, Any] = {}
     if os.environ.get("DATABASE_URL"):
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     for key in ENVIRONMENT_KEYS:
         if key in os.environ:
-            raw = os.environ[key]
-            value: object = raw
-            if key == "SESSION_COOKIE_SECURE":
-                value = raw.lower() in ("1", "true", "yes")
-            elif key == "PROXY_COUNT":
-                value = int(raw)
-            found[key] = value
+            found[key] = os.environ[key]
     return found
 
 
@@ -82,3 +87,166 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+class ConfigError(click.ClickException):
+    """A setting the app cannot work with. `create_app` raises it before anything starts.
+
+    It is a `click.ClickException` because Flask's CLI calls `create_app` for every `flask` command: click then
+    shows `show()`'s one line and exits with `exit_code`, where any other exception would print a traceback.
+    `wsgi.py` does the same for gunicorn."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    @property
+    def line(self) -> str:
+        return f"configuration error: {self.message}"
+
+    def __str__(self) -> str:
+        return self.line
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.line, file=file, err=file is None)
+
+
+SUPPORTED_DATABASES = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
+MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def redacted(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and `flask doctor`."""
+    return re.sub(r"^([^:/?#]*://[^/?#@:]*:)[^@]*@", r"\1***@", url)
+
+
+def check_settings(config: MutableMapping[str, Any]) -> None:
+    """Check every setting the app reads, turning words into the numbers and booleans they stand for; raise
+    `ConfigError` naming the first setting that is wrong and what it should be. Nothing here connects anywhere:
+    whether the database, SMTP server and Redis answer is `flask doctor`'s question."""
+    config["SQLALCHEMY_DATABASE_URI"] = check_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    check_mail_url(config.get("MAIL_URL"))
+    check_mail_from(config.get("MAIL_FROM"))
+    check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
+    config["PROXY_COUNT"] = whole_number("PROXY_COUNT", config.get("PROXY_COUNT"), minimum=0)
+    config["SESSION_COOKIE_SECURE"] = boolean("SESSION_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE"))
+    check_secret_key(config.get("SECRET_KEY"), testing=bool(config.get("TESTING")))
+    check_upload_limits(config)
+
+
+def check_database_url(url: object) -> str:
+    expected = "DATABASE_URL must be a URL such as sqlite:////path/to/clinic.sqlite3 or postgresql://user@host/dbname"
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{expected} (got {url!r})")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as error:
+        raise ConfigError(f"{expected} (got {redacted(url)!r})") from error
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL (got {redacted(url)!r})")
+    if driver not in SUPPORTED_DATABASES[backend]:
+        raise ConfigError(
+            f"DATABASE_URL must use the {SUPPORTED_DATABASES[backend][0]} driver for {backend}, "
+            f"or name none (got {redacted(url)!r})"
+        )
+    if backend == "postgresql" and not parsed.database:
+        raise ConfigError(f"DATABASE_URL must name the database, as in postgresql://user@host/clinic "
+                          f"(got {redacted(url)!r})")
+    return url
+
+
+def check_mail_url(url: object) -> None:
+    if url is None or url == "":
+        return  # e-mail is written as .eml files under MAIL_FOLDER
+    if not isinstance(url, str):
+        raise ConfigError(f"MAIL_URL must be text such as smtp://mail.example.go.th:25 (got {url!r})")
+    parts = urlsplit(url)
+    if parts.scheme not in MAIL_SCHEMES or not url.startswith(f"{parts.scheme}://"):
+        raise ConfigError(
+            f"MAIL_URL must start with smtp://, smtp+starttls:// or smtps:// (got {redacted(url)!r})"
+        )
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError as error:
+        raise ConfigError(f"MAIL_URL must have a numeric port, as in smtp://mail.example.go.th:25 "
+                          f"(got {redacted(url)!r})") from error
+    if not parts.hostname:
+        raise ConfigError(f"MAIL_URL must name the SMTP host, as in smtp://mail.example.go.th:25 "
+                          f"(got {redacted(url)!r})")
+
+
+def check_mail_from(value: object) -> None:
+    expected = "MAIL_FROM must be an e-mail address, as in OPDC Clinic <clinic@opdc.go.th>"
+    if not isinstance(value, str) or "\n" in value or "\r" in value:
+        raise ConfigError(f"{expected} (got {value!r})")
+    _name, address = parseaddr(value)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>.]+(\.[^@\s<>.]+)*", address):
+        raise ConfigError(f"{expected} (got {value!r})")
+
+
+def check_rate_limit_storage(uri: object) -> None:
+    expected = "RATELIMIT_STORAGE_URI must be memory:// or redis://host:port (rediss:// for TLS)"
+    if uri == "memory://":
+        return
+    if not isinstance(uri, str):
+        raise ConfigError(f"{expected} (got {uri!r})")
+    parts = urlsplit(uri)
+    if parts.scheme not in ("redis", "rediss") or not uri.startswith(f"{parts.scheme}://"):
+        raise ConfigError(f"{expected} (got {redacted(uri)!r})")
+    try:
+        parts.port  # noqa: B018
+    except ValueError as error:
+        raise ConfigError(f"{expected} (got {redacted(uri)!r})") from error
+    if not parts.hostname:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must name the Redis host, as in redis://127.0.0.1:6379 "
+                          f"(got {redacted(uri)!r})")
+    if importlib.util.find_spec("redis") is None:
+        raise ConfigError("RATELIMIT_STORAGE_URI uses Redis, which needs the Python package redis (pip install redis)")
+
+
+def whole_number(name: str, value: object, minimum: int) -> int:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        number = int(value)
+    if number is None or number < minimum:
+        raise ConfigError(f"{name} must be a whole number, {minimum} or more (got {value!r})")
+    return number
+
+
+def boolean(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ConfigError(f"{name} must be one of 1, true, yes, on or 0, false, no, off (got {value!r})")
+
+
+def check_secret_key(key: object, testing: bool) -> None:
+    if key is None or key == "":
+        return  # a random key is kept in instance/secret_key
+    if not isinstance(key, str | bytes):
+        raise ConfigError(f"SECRET_KEY must be text (got a {type(key).__name__})")
+    if not testing and len(key) < MIN_SECRET_KEY_LENGTH:
+        # The key itself is never echoed.
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters (got {len(key)}); "
+                          "python -c 'import secrets; print(secrets.token_hex(32))' makes one")
+
+
+def check_upload_limits(config: MutableMapping[str, Any]) -> None:
+    upload = config["MAX_UPLOAD_BYTES"] = whole_number("MAX_UPLOAD_BYTES", config.get("MAX_UPLOAD_BYTES"), minimum=1)
+    content = config.get("MAX_CONTENT_LENGTH")
+    if content is None:
+        return  # no limit on the request as a whole; uploads are still held to MAX_UPLOAD_BYTES
+    content = config["MAX_CONTENT_LENGTH"] = whole_number("MAX_CONTENT_LENGTH", content, minimum=1)
+    if content <= upload:
+        raise ConfigError(
+            f"MAX_CONTENT_LENGTH must be larger than MAX_UPLOAD_BYTES, to leave room for the rest of the form "
+            f"(got {content}, MAX_UPLOAD_BYTES is {upload})"
+        )

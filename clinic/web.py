@@ -158,6 +158,17 @@ def handle_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+def remove_session_quietly(_error: BaseException | None = None) -> None:
+    """End the request's database session when the request ends. If the database went away meanwhile, the
+    rollback that closes the session fails although the answer was already made: drop the broken session
+    (its connection is discarded) instead of turning a finished answer into a 500."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        current_app.logger.warning("database session closed on a lost connection: %s", str(error).splitlines()[0])
+        db.session.registry.clear()
+
+
 def reject_nul_characters() -> None:
     """A NUL character has no place in any field, and PostgreSQL refuses it in text: answer 400 before
     anything reads the request, rather than fail deep inside a transaction."""

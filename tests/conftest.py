@@ -99,6 +99,9 @@ def shared_app(schema, tmp_path_factory):
     """One app for every test that needs no configuration of its own. Building an app per test cost more than
     its routes: a new engine compiles every SQL statement again, and the URL map compiles every rule again."""
     app = new_app(test_config(schema, tmp_path_factory.mktemp("shared")))
+    # Flask-Limiter is one object for the process: any app built later (a test's own, or one a test makes
+    # with Redis configured) rebinds its storage. The shared app's tests put the shared app's back.
+    app.extensions["tests.limiter_state"] = dict(limiter.__dict__)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -125,6 +128,7 @@ def app(schema, tmp_path, request):
     else:
         saved = app.config.copy()
         app.config.update(config)
+        limiter.__dict__.update(app.extensions["tests.limiter_state"])
         limiter.reset()
     with app.app_context():
         yield app

@@ -35,7 +35,7 @@ from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "live-password-2569"
-SECRET_KEY = "live-servers-share-this-secret"
+SECRET_KEY = "live-servers-share-this-secret-of-32-chars-or-more"
 TIMEOUT = 60.0  # seconds, per HTTP request
 REFUSALS = ("เพิ่งถูกจอง", "ไม่เปิดให้จองแล้ว")
 BOOKED_PATH = re.compile(r"/bookings/(\d+)$")

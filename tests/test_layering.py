@@ -19,7 +19,7 @@ LAYERS = [
     {"bookings"},
     {"records"},
     {"reports"},
-    {"main"},
+    {"main", "backup", "doctor"},  # operations on the whole application
 ]
 # Modules that put the whole application together, so they import every area.
 COMPOSITION = {"clinic/__init__.py", "clinic/models.py", "clinic/cli.py", "clinic/demo.py"}
