@@ -96,6 +96,35 @@ def send_outbox(loop: bool, interval: float, batch: int):
             signal.signal(number, handler)
 
 
+@outbox_cli.command("retry")
+@click.option("--id", "message_ids", type=int, multiple=True, help="A message to send again (repeatable).")
+@click.option("--all-failed", is_flag=True, help="Every message that was given up.")
+def retry_outbox(message_ids: tuple[int, ...], all_failed: bool):
+    """Queue failed e-mail again: due at once, its attempts counted afresh (an audit event records it)."""
+    from clinic.notifications.models import OutboxMessage
+    from clinic.notifications.services import requeue, requeue_failed
+
+    if bool(message_ids) == all_failed:
+        raise click.UsageError("give --id N (one or more) or --all-failed")
+    now = utcnow()
+    try:
+        if all_failed:
+            requeued = requeue_failed(None, now)
+        else:
+            requeued = []
+            for message_id in message_ids:
+                message = db.session.get(OutboxMessage, message_id)
+                if message is None:
+                    raise click.ClickException(f"no message {message_id}")
+                requeue(None, message, now)
+                requeued.append(message_id)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"requeued {len(requeued)}: {', '.join(map(str, requeued)) or '-'}")
+
+
 @files_cli.command("check")
 @click.option("--fix", is_flag=True, help="Remove the orphaned files.")
 @click.option("--older-than", "minutes", default=60, show_default=True,

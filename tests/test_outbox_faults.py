@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import current_app
 from sqlalchemy import func, select
 
 from clinic import ROOT
@@ -52,7 +53,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "
 
 class Inbox:
     """aiosmtpd's handler: keeps every message it accepted. `delay` slows each DATA; `gate`, when given, holds
-    each DATA until it is set (`entered` tells the test that a message is being held)."""
+    the answer to each DATA until it is set (`entered` tells the test that a message is being held)."""
 
     def __init__(self, delay: float = 0.0, gate: threading.Event | None = None) -> None:
         self.messages: list[email.message.Message] = []
@@ -61,12 +62,12 @@ class Inbox:
         self.entered = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.messages.append(email.message_from_bytes(envelope.content))  # taken: only the answer is to come
         if self.gate is not None:
             self.entered.set()
             await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 30)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
     def message_ids(self) -> list[str]:
@@ -260,7 +261,7 @@ class WorkerProcess:
     def __init__(self, database_url: str, mail_url: str, batch: int = 5, interval: float = 0.1) -> None:
         environment = {
             **os.environ, "DATABASE_URL": database_url, "MAIL_URL": mail_url, "MAIL_FROM": SENDER,
-            "SECRET_KEY": "outbox worker test", "PYTHONUNBUFFERED": "1",
+            "SECRET_KEY": current_app.config["SECRET_KEY"], "PYTHONUNBUFFERED": "1",  # the installation's own
         }
         environment.pop("FLASK_DEBUG", None)
         self.process = subprocess.Popen(
@@ -319,6 +320,35 @@ def test_a_worker_stopped_by_sigterm_mid_batch_finishes_its_message_and_nothing_
     assert len(server.inbox.messages) == 30
     assert Counter(server.inbox.message_ids()).most_common(1)[0][1] == 1  # every Message-ID exactly once
     assert sorted(m["To"] for m in server.inbox.messages) == sorted(f"person{i}@diw.go.th" for i in range(30))
+
+
+def test_a_worker_killed_between_sending_and_recording_loses_nothing_and_its_copy_keeps_the_message_id(
+        app, database_url, workers):
+    """SIGKILL while the server holds the message: the claim is never recorded, so the message waits until the
+    claim lapses and is then sent again, the one duplicate an outbox cannot avoid, with the same Message-ID."""
+    from clinic.database import utcnow
+
+    [message_id] = queue(1)
+    gate = threading.Event()
+    server = SmtpServer(Inbox(gate=gate)).start()
+    try:
+        worker = WorkerProcess(database_url, server.url)
+        workers.append(worker)
+        assert server.inbox.entered.wait(30), "the worker never reached the server"
+        worker.process.kill()  # the server has the message; the worker never hears back nor records it
+        worker.process.communicate(timeout=30)
+        gate.set()
+        claimed = row(message_id)
+        assert claimed.status == OutboxStatus.PENDING and claimed.claimed_until is not None
+        transport = SmtpTransport(server.url, timeout=5)
+        assert deliver_due(transport, SENDER, utcnow()) == (0, 0)  # claimed still: nobody sends it meanwhile
+        assert deliver_due(transport, SENDER, claimed.claimed_until) == (1, 0)
+    finally:
+        gate.set()
+        server.stop()
+    first, second = server.inbox.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert (row(message_id).status, row(message_id).attempts) == (OutboxStatus.SENT, 2)
 
 
 def test_two_workers_at_once_never_send_one_message_twice(app, database_url, workers):

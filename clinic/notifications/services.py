@@ -16,17 +16,23 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from jinja2 import Environment
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from clinic import i18n
+from clinic.audit.services import record_event
+from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from clinic.accounts.models import User
 
 MAX_ATTEMPTS = 8
 MAX_SUBJECT = 300  # OutboxMessage.subject
@@ -323,3 +329,36 @@ def deliver_due(transport: Transport, sender: str, now: datetime | Callable[[], 
     clock = now if callable(now) else (lambda: now)
     worker = OutboxWorker(transport, sender, clock=clock, batch=limit)
     return worker.deliver_all()
+
+
+def requeue(actor: "User | None", message: OutboxMessage, now: datetime) -> None:
+    """Make a failed message (or one waiting for its next attempt) due at once, its attempts counted afresh, with
+    an audit event of who did it. A message already sent, or being sent by a worker right now, is refused."""
+    previous_status, previous_attempts = message.status, message.attempts
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status != OutboxStatus.SENT,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, claimed_until=None, claim_token=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(message)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        if message.status == OutboxStatus.SENT:
+            raise Conflict(_l("อีเมลฉบับนี้ส่งไปแล้ว"))
+        raise Conflict(_l("อีเมลฉบับนี้กำลังถูกส่งอยู่ โปรดลองใหม่ภายหลัง"))
+    record_event(actor, "mail.requeued", message, now, recipient=message.recipient,
+                 previous_status=str(previous_status), previous_attempts=previous_attempts)
+
+
+def requeue_failed(actor: "User | None", now: datetime) -> list[int]:
+    """Requeue every failed message (see `requeue`); returns their ids."""
+    failed = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id)
+    ).all()
+    for message in failed:
+        requeue(actor, message, now)
+    return [message.id for message in failed]

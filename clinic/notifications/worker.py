@@ -81,11 +81,11 @@ class OutboxWorker:
         return len(claims)
 
     def deliver(self, claim: ClaimedMessage) -> None:
-        email = build_email(claim, self.sender)
-        assert not db.session().in_transaction(), "no transaction may be open while sending"
         try:
+            email = build_email(claim, self.sender)  # a message that cannot be built fails like one refused
+            assert not db.session().in_transaction(), "no transaction may be open while sending"
             self.transport.send(email, claim.id)
-        except Exception as error:  # any transport failure is retried later
+        except Exception as error:  # any failure is retried later, then given up for an administrator to see
             self.failed += 1
             failure = error
             log.warning("message %s to %s failed (attempt %s): %s", claim.id, claim.recipient, claim.attempts,
