@@ -120,11 +120,12 @@ def register_blueprints(app: Flask) -> None:
     from clinic.accounts.routes import bp as accounts_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
+    from clinic.notifications.routes import bp as notifications_bp
     from clinic.records.routes import bp as records_bp
     from clinic.reports.routes import bp as reports_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
-    for blueprint in (main_bp, accounts_bp, scheduling_bp, bookings_bp, records_bp, reports_bp):
+    for blueprint in (main_bp, accounts_bp, scheduling_bp, bookings_bp, records_bp, reports_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -133,6 +134,8 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.accounts import policies as account_policies
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
+    from clinic.notifications import policies as notification_policies
+    from clinic.notifications.models import OutboxStatus
     from clinic.records import policies as record_policies
     from clinic.records.models import ActionStatus
     from clinic.reports import policies as report_policies
@@ -148,7 +151,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         policies={
             name: getattr(module, name)
-            for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies)
+            for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies,
+                           notification_policies)
             for name in module.__all__
         },
         labels=i18n.labels,
@@ -157,6 +161,7 @@ def register_template_helpers(app: Flask) -> None:
         SlotStatus=SlotStatus,
         SlotMode=SlotMode,
         ActionStatus=ActionStatus,
+        OutboxStatus=OutboxStatus,
         current_language=i18n.current_language,
     )
 

@@ -61,21 +61,72 @@ def create_user_command(email, name, role, position, department_name, ministry_n
 
 
 @outbox_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep delivering every few seconds (a worker).")
-@click.option("--interval", default=5.0, show_default=True)
-def send_outbox(loop: bool, interval: float):
-    """Deliver due e-mail from the outbox; failures are retried with back-off."""
-    from clinic.notifications.services import deliver_due, transport_for
+@click.option("--loop", is_flag=True, help="Keep delivering (a worker); SIGTERM or SIGINT stops it after the message in hand.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between looks at the outbox when idle.")
+@click.option("--batch", default=10, show_default=True, help="Messages claimed at a time.")
+def send_outbox(loop: bool, interval: float, batch: int):
+    """Deliver due e-mail from the outbox; failures are retried with back-off (see clinic/notifications/worker.py)."""
+    import logging
+    import signal
+    import threading
+    from datetime import timedelta
 
-    transport = transport_for(current_app.config)
-    while True:
-        sent, failed = deliver_due(transport, current_app.config["MAIL_FROM"], utcnow())
-        db.session.commit()
-        if sent or failed or not loop:
+    from clinic.notifications.services import transport_for
+    from clinic.notifications.worker import OutboxWorker
+
+    config = current_app.config
+    current_app.logger  # noqa: B018  (sets up Flask's log handler, which the worker's "clinic.outbox" log reaches)
+    logging.getLogger("clinic.outbox").setLevel(logging.INFO)
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        if stop.is_set():
+            raise SystemExit(128 + signum)  # a second signal: stop at once
+        click.echo(f"{signal.Signals(signum).name}: stopping after the message in hand", err=True)
+        stop.set()
+
+    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)}
+    worker = OutboxWorker(transport_for(config), config["MAIL_FROM"], batch=batch, stop=stop,
+                          lease=timedelta(seconds=float(config.get("MAIL_CLAIM_SECONDS", 600))))
+    try:
+        if loop:
+            worker.run(interval, report=lambda sent, failed: click.echo(f"sent {sent}, failed {failed}"))
+            click.echo(f"stopped: sent {worker.sent}, failed {worker.failed}")
+        else:
+            sent, failed = worker.deliver_all()
             click.echo(f"sent {sent}, failed {failed}")
-        if not loop:
-            return
-        time.sleep(interval)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@outbox_cli.command("retry")
+@click.option("--id", "message_ids", type=int, multiple=True, help="A message to send again (repeatable).")
+@click.option("--all-failed", is_flag=True, help="Every message that was given up.")
+def retry_outbox(message_ids: tuple[int, ...], all_failed: bool):
+    """Queue failed e-mail again: due at once, its attempts counted afresh (an audit event records it)."""
+    from clinic.notifications.models import OutboxMessage
+    from clinic.notifications.services import requeue, requeue_failed
+
+    if bool(message_ids) == all_failed:
+        raise click.UsageError("give --id N (one or more) or --all-failed")
+    now = utcnow()
+    try:
+        if all_failed:
+            requeued = requeue_failed(None, now)
+        else:
+            requeued = []
+            for message_id in message_ids:
+                message = db.session.get(OutboxMessage, message_id)
+                if message is None:
+                    raise click.ClickException(f"no message {message_id}")
+                requeue(None, message, now)
+                requeued.append(message_id)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"requeued {len(requeued)}: {', '.join(map(str, requeued)) or '-'}")
 
 
 @files_cli.command("check")

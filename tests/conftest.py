@@ -44,7 +44,7 @@ def test_config(database_url: str, tmp_path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 220}
         if database_url.startswith("postgresql")
         else {},
-        "SECRET_KEY": "test secret",
+        "SECRET_KEY": "test secret, long enough for a production check",
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_FOLDER": str(tmp_path / "mail"),

@@ -55,6 +55,7 @@ def test_outbox_delivers_eml_files(app, tmp_path):
 
 def test_a_failed_delivery_is_kept_and_retried_later(app, tmp_path):
     pending_email("officer@diw.go.th", "เรื่อง", "เนื้อหา")
+    db.session.commit()
     assert deliver_due(BrokenTransport(), "x@y", NOW) == (0, 1)
     message = db.session.scalar(select(OutboxMessage))
     assert message.status == "pending" and message.attempts == 1 and "smtp down" in message.last_error

@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "clinic"
 CORE = {"config", "database", "errors", "extensions", "forms", "i18n", "web"}  # one layer, as one area
 LAYERS = [
     {"core"},
-    {"audit", "notifications"},
+    {"audit"},
+    {"notifications"},  # requeueing an e-mail by hand records an audit event
     {"organisations"},
     {"accounts"},
     {"scheduling"},

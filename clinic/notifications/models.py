@@ -15,7 +15,11 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(Model):
-    """An e-mail written in the transaction that caused it; a worker delivers it and retries failures."""
+    """An e-mail written in the transaction that caused it; a worker delivers it and retries failures.
+
+    A worker takes a message by claiming it (`claim_token`, `claimed_until`) in a short transaction, sends it
+    outside any transaction, and records the outcome in another. A claim that is never recorded (the worker was
+    killed between sending and recording) lapses at `claimed_until`, and the message is sent again."""
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
@@ -33,3 +37,5 @@ class OutboxMessage(Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))

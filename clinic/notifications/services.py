@@ -4,25 +4,35 @@ worker (`flask outbox send`) delivers them afterwards, retrying with back-off.
 Each e-mail is a template, `templates/emails/<name>.txt`, rendered once per recipient in the recipient's language
 (see `notify`)."""
 
+import hashlib
+import hmac
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, parseaddr
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from jinja2 import Environment
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from clinic import i18n
+from clinic.audit.services import record_event
+from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from clinic.accounts.models import User
 
 MAX_ATTEMPTS = 8
 MAX_SUBJECT = 300  # OutboxMessage.subject
@@ -95,13 +105,49 @@ def external_url(endpoint: str, **values: Any) -> str:
     return str(adapter.build(endpoint, values, force_external=True))
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+class Mail(Protocol):
+    """What an e-mail is built from: an `OutboxMessage`, or the `ClaimedMessage` a worker took."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def message_id_for(message: Mail, secret: str, domain: str) -> str:
+    """The Message-ID of an outbox message: the same on every attempt (a mail client drops a second copy it may
+    receive), different for every row and every installation (the row id, its creation time and an HMAC under the
+    installation's SECRET_KEY; a test system and production never collide, even with the same row ids)."""
+    stamp = message.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    digest = hmac.new(secret.encode(), f"outbox-message-id|{message.id}|{stamp}".encode(), hashlib.sha256)
+    return f"<outbox.{message.id}.{digest.hexdigest()[:20]}@{domain}>"
+
+
+def message_id_domain(config: Mapping[str, Any]) -> str:
+    """MAIL_MESSAGE_ID_DOMAIN, else the domain of MAIL_FROM."""
+    configured = config.get("MAIL_MESSAGE_ID_DOMAIN")
+    if configured:
+        return str(configured)
+    _name, address = parseaddr(str(config.get("MAIL_FROM") or ""))
+    return address.rpartition("@")[2] or "clinic.opdc.go.th"
+
+
+def build_email(message: Mail, sender: str) -> EmailMessage:
+    """The e-mail of an outbox message (under an application context: the Message-ID needs its settings)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="clinic.opdc.go.th")
+    email["Message-ID"] = message_id_for(
+        message, current_app.config["SECRET_KEY"], message_id_domain(current_app.config)
+    )
     email.set_content(message.body)
     return email
 
@@ -155,30 +201,164 @@ def transport_for(config: Mapping[str, Any]) -> FileTransport | SmtpTransport:
     return FileTransport(config["MAIL_FOLDER"])
 
 
-def deliver_due(transport: Transport, sender: str, now: datetime, limit: int = 100) -> tuple[int, int]:
-    """Send the messages that are due; a failure is kept for a later try with exponential back-off.
-    Returns (sent, failed). The caller commits."""
-    due = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A message a worker has claimed: plain values read in the claim's transaction, so sending it touches no
+    database object (and on SQLite opens no transaction behind the worker's back)."""
+
+    id: int
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    attempts: int  # this attempt included
+    token: str
+    claimed_until: datetime
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off after the n-th failed attempt: 2, 4, 8 ... 128 minutes."""
+    return timedelta(minutes=2 ** min(attempts, 10))
+
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+    )
+
+
+def claim_due(now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessage]:
+    """Claim up to `limit` due messages in one short transaction of its own, and commit it.
+
+    On PostgreSQL the due rows are locked with `FOR UPDATE SKIP LOCKED`, so two workers claiming at once take
+    different messages; on SQLite `BEGIN IMMEDIATE` makes claims take turns. A claim lasts `lease`: a message
+    whose claim lapses without an outcome (the worker died between sending and recording) is due again.
+    A message that reached MAX_ATTEMPTS that way is given up here, as failed."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            due_condition(now),
+            OutboxMessage.attempts >= MAX_ATTEMPTS,
+            OutboxMessage.claimed_until.is_not(None),
+        )
+        .values(status=OutboxStatus.FAILED, claimed_until=None, claim_token=None,
+                last_error=ABANDONED + OutboxMessage.last_error),
+        execution_options={"synchronize_session": False},
+    )
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(due_condition(now), OutboxMessage.attempts < MAX_ATTEMPTS)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    sent = failed = 0
-    for message in due:
-        message.attempts += 1
-        try:
-            transport.send(build_email(message, sender), message.id)
-        except Exception as error:  # any transport failure is retried later
-            failed += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxStatus.FAILED
-            else:
-                message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
-        else:
-            sent += 1
-            message.status = OutboxStatus.SENT
-            message.sent_at = now
-    return sent, failed
+    claims: list[ClaimedMessage] = []
+    if ids:
+        token, until = uuid.uuid4().hex, now + lease
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(claimed_until=until, claim_token=token, attempts=OutboxMessage.attempts + 1),
+            execution_options={"synchronize_session": False},
+        )
+        rows = db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
+                   OutboxMessage.created_at, OutboxMessage.attempts)
+            .where(OutboxMessage.id.in_(ids))
+            .order_by(OutboxMessage.id)
+        ).all()
+        claims = [ClaimedMessage(*row, token=token, claimed_until=until) for row in rows]
+    db.session.commit()
+    return claims
+
+
+ABANDONED = "ส่งไม่สำเร็จ: ผู้ส่งหยุดทำงานระหว่างการส่งครั้งสุดท้าย / the worker stopped during the last attempt. "
+
+
+def record_sent(claim: ClaimedMessage, now: datetime) -> bool:
+    """Mark a claimed message sent, in a short transaction of its own. False when the claim had lapsed and
+    another worker holds the message now (it may send it again: the one case of a duplicate)."""
+    return finish_claim(claim, status=OutboxStatus.SENT, sent_at=now)
+
+
+def record_failure(claim: ClaimedMessage, error: BaseException, now: datetime) -> bool:
+    """Keep a failed message for a later attempt with exponential back-off, or give it up after MAX_ATTEMPTS,
+    in a short transaction of its own. False when the claim had lapsed (see `record_sent`)."""
+    given_up = claim.attempts >= MAX_ATTEMPTS
+    return finish_claim(
+        claim,
+        status=OutboxStatus.FAILED if given_up else OutboxStatus.PENDING,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        next_attempt_at=now + retry_delay(claim.attempts),
+    )
+
+
+def finish_claim(claim: ClaimedMessage, **values: Any) -> bool:
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
+        .values(claimed_until=None, claim_token=None, **values),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(claims: Iterable[ClaimedMessage]) -> None:
+    """Give back claimed messages that were not attempted (the worker is stopping): due again at once."""
+    for claim in claims:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
+            .values(claimed_until=None, claim_token=None, attempts=OutboxMessage.attempts - 1),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.commit()
+
+
+def deliver_due(transport: Transport, sender: str, now: datetime | Callable[[], datetime],
+                limit: int = 100) -> tuple[int, int]:
+    """Deliver every message due at `now` (a time, or a clock), batch after batch, each claimed, sent outside any
+    transaction and recorded at once; returns (sent, failed). It commits its own short transactions: call it
+    with no transaction open. The worker (`clinic.notifications.worker`) adds stopping on a signal and riding
+    out database outages."""
+    from clinic.notifications.worker import OutboxWorker
+
+    clock = now if callable(now) else (lambda: now)
+    worker = OutboxWorker(transport, sender, clock=clock, batch=limit)
+    return worker.deliver_all()
+
+
+def requeue(actor: "User | None", message: OutboxMessage, now: datetime) -> None:
+    """Make a failed message (or one waiting for its next attempt) due at once, its attempts counted afresh, with
+    an audit event of who did it. A message already sent, or being sent by a worker right now, is refused."""
+    previous_status, previous_attempts = message.status, message.attempts
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status != OutboxStatus.SENT,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, claimed_until=None, claim_token=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(message)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        if message.status == OutboxStatus.SENT:
+            raise Conflict(_l("อีเมลฉบับนี้ส่งไปแล้ว"))
+        raise Conflict(_l("อีเมลฉบับนี้กำลังถูกส่งอยู่ โปรดลองใหม่ภายหลัง"))
+    record_event(actor, "mail.requeued", message, now, recipient=message.recipient,
+                 previous_status=str(previous_status), previous_attempts=previous_attempts)
+
+
+def requeue_failed(actor: "User | None", now: datetime) -> list[int]:
+    """Requeue every failed message (see `requeue`); returns their ids."""
+    failed = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id)
+    ).all()
+    for message in failed:
+        requeue(actor, message, now)
+    return [message.id for message in failed]

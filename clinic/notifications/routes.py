@@ -1,0 +1,40 @@
+"""The administrator's view of the outbox: failed and pending e-mail, and a button to send one again."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from clinic.extensions import db
+from clinic.notifications.models import OutboxMessage
+from clinic.notifications.policies import can_manage_mail
+from clinic.notifications.queries import is_being_sent, unsent_mail
+from clinic.notifications.services import MAX_ATTEMPTS, requeue
+from clinic.web import acting_user, guard_blueprint, request_now, unit_of_work
+
+bp = Blueprint("notifications", __name__, url_prefix="/admin/mail")
+guard_blueprint(bp, can_manage_mail)
+
+
+def page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 1_000_000))
+    except ValueError:
+        return 1
+
+
+@bp.get("")
+def outbox() -> str:
+    return render_template("notifications/outbox.html", mail=unsent_mail(page_number()), now=request_now(),
+                           is_being_sent=is_being_sent, max_attempts=MAX_ATTEMPTS)
+
+
+@bp.post("/<int:message_id>/retry")
+def retry(message_id: int) -> Response:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    with unit_of_work() as work:
+        requeue(acting_user(), message, request_now())
+    if work.ok:
+        flash(_("จะส่งอีเมลถึง %(recipient)s อีกครั้งในไม่ช้า", recipient=message.recipient), "success")
+    return redirect(url_for("notifications.outbox", page=request.form.get("page", type=int) or 1))
