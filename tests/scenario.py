@@ -23,7 +23,7 @@ from clinic.extensions import db
 from clinic.records.models import InternalNote
 from tests import conftest, factories
 from tests.factories import NOW, PASSWORD
-from tests.snapshots import Rows, snapshot
+from tests.snapshots import Baseline, take
 
 D_MARKERS = {
     "reference": "OPDC-ZQREFD-0001",
@@ -56,14 +56,16 @@ PEOPLE = (
 )
 
 
-@dataclass
 class World:
-    app: Flask
-    ids: dict[str, int]
-    cookies: dict[str, str | None]
-    baseline: Rows
-    upload_folder: str
-    emails: dict[str, str]
+    """The app, the scenario's ids, each person's session cookie and e-mail, and every row as built."""
+
+    def __init__(self, app: Flask, ids: dict[str, int], cookies: dict[str, str | None], baseline: Baseline,
+                 upload_folder: str, emails: dict[str, str]) -> None:
+        self.app, self.ids, self.cookies, self.baseline = app, ids, cookies, baseline
+        self.upload_folder, self.emails = upload_folder, emails
+
+    def __repr__(self) -> str:  # Hypothesis prints the arguments of a failing example: keep the cookies out
+        return f"World(ids={self.ids})"
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def open_world(schema: str, folder: str, **config: Any) -> Iterator[World]:
             deactivated = built["people"]["deactivated"][0]
             db.session.execute(update(User).where(User.id == deactivated).values(is_active_account=False))
             db.session.commit()
-            baseline = snapshot()
+            baseline = take()
         yield World(app=app, ids=built["ids"], cookies=cookies, baseline=baseline, upload_folder=uploads,
                     emails={person: email for person, (_id, email) in built["people"].items()})
     finally:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.scenario import D_MARKERS, E_MARKERS, NOTE_MARKER, PEOPLE, Answer, World, open_world, send
-from tests.snapshots import differences, restore, snapshot
+from tests.snapshots import changes, restore
 
 # What each person gets, case by case. Columns are the people of the scenario:
 #   anon         nobody signed in
@@ -193,7 +193,7 @@ def test_each_person_gets_what_their_role_and_scope_allow(world, name):
         leaked = {label for label, marker in FORBIDDEN[person].items() if marker in answer.text}
         assert not leaked, (what, "shows", leaked)
         with world.app.app_context():
-            changed = differences(world.baseline, snapshot())
+            changed = changes(world.baseline)
             if changed:
                 restore(world.baseline)  # first, so that one failure does not spill into the next requests
                 assert (name, person) in WRITES, (what, "wrote", changed)
