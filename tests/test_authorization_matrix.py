@@ -1,0 +1,233 @@
+"""Who gets what from every route: each rule of the URL map, for nine people, against one fixed scenario.
+
+A new route fails `test_every_rule_and_method_has_an_expectation` until a row of EXPECTED says what each person
+gets from it. Every request goes through the test client with the person's own session cookie, in its own app
+context (so with a session of its own, as in production); answers to people outside a department are searched for
+marker strings planted in that department's data, and a refused request must leave every row as it was.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.scenario import D_MARKERS, E_MARKERS, NOTE_MARKER, PEOPLE, Answer, World, open_world, send
+from tests.snapshots import changes, restore
+
+# What each person gets, case by case. Columns are the people of the scenario:
+#   anon         nobody signed in
+#   officer      an officer of the department the scenario is about ("D")
+#   other_off    an officer of a sister department of the same ministry ("E")
+#   coord        the coordinator of D's ministry
+#   other_coord  a coordinator of another ministry
+#   advisor      the advisor whose slots the scenario's bookings are on
+#   other_adv    another advisor
+#   admin        an administrator
+#   deact        an officer of D who signed in, then was deactivated; the old session cookie is used
+# Codes: an HTTP status; `login` is a redirect to the sign-in page (with ?next=).
+EXPECTED = """
+case              anon   officer other_off coord  other_coord advisor other_adv admin  deact
+home              200    302     302       302    302         302     302       302    200
+health            200    200     200       200    200         200     200       200    200
+ready             200    200     200       200    200         200     200       200    200
+static            200    200     200       200    200         200     200       200    200
+login             200    302     302       302    302         302     302       302    200
+login_post        422    302     302       302    302         302     302       302    422
+logout            login  302     302       302    302         302     302       302    login
+language          302    302     302       302    302         302     302       302    302
+choose_topic      login  200     200       200    200         403     403       403    login
+open_slots        login  200     200       200    200         403     403       403    login
+book              login  200     200       200    200         403     403       403    login
+book_post         login  422     422       422    422         403     403       403    login
+detail            login  200     404       200    404         200     200       200    login
+detail_pending    login  200     404       200    404         200     200       200    login
+document          login  200     404       200    404         200     200       200    login
+cancel            login  422     404       422    404         422     403       403    login
+confirm           login  403     404       403    404         302     403       403    login
+decline           login  403     404       403    404         422     403       403    login
+note              login  403     404       403    404         302     302       302    login
+record            login  403     404       403    404         200     403       403    login
+record_post       login  403     404       403    404         422     403       403    login
+acknowledge       login  302     404       302    404         403     403       403    login
+action_item       login  302     404       302    404         302     302       403    login
+case_file         login  200     404       200    404         200     200       200    login
+case_file_own     login  200     200       200    200         302     302       302    login
+cases             login  403     403       403    403         200     200       200    login
+advisor_sessions  login  403     403       403    403         200     200       403    login
+advisor_week      login  403     403       403    403         200     200       403    login
+new_slots         login  403     403       403    403         200     200       403    login
+new_slots_post    login  403     403       403    403         422     422       403    login
+report            login  403     403       403    403         403     403       200    login
+report_csv        login  403     403       403    403         403     403       200    login
+"""
+
+COLUMNS = {
+    "anon": "anonymous", "officer": "officer", "other_off": "other_officer", "coord": "coordinator",
+    "other_coord": "other_coordinator", "advisor": "advisor", "other_adv": "other_advisor", "admin": "admin",
+    "deact": "deactivated",
+}
+assert tuple(COLUMNS.values()) == PEOPLE
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    endpoint: str
+    url: str  # formatted with the scenario's ids
+    data: dict = field(default_factory=dict)
+
+
+# The requests, with data that a person allowed through is refused for (422, or a refusal flashed on a redirect),
+# so that nothing changes; the few that do change something are listed in WRITES and undone after.
+CASES = {
+    "home": Case("GET", "main.home", "/"),
+    "health": Case("GET", "main.health", "/healthz"),
+    "ready": Case("GET", "main.ready", "/readyz"),
+    "static": Case("GET", "static", "/static/css/app.css"),
+    "login": Case("GET", "accounts.login", "/login"),
+    "login_post": Case("POST", "accounts.login", "/login", {"email": "", "password": ""}),
+    "logout": Case("POST", "accounts.logout", "/logout"),
+    "language": Case("GET", "accounts.set_language", "/language/en?next=/casefile"),
+    "choose_topic": Case("GET", "bookings.choose_topic", "/book"),
+    "open_slots": Case("GET", "bookings.open_slots", "/book/{topic}"),
+    "book": Case("GET", "bookings.book", "/book/{topic}/slots/{slot}"),
+    "book_post": Case("POST", "bookings.book", "/book/{topic}/slots/{slot}", {"request_details": ""}),
+    "detail": Case("GET", "bookings.detail", "/bookings/{recorded}"),
+    "detail_pending": Case("GET", "bookings.detail", "/bookings/{pending}"),
+    "document": Case("GET", "bookings.document", "/documents/{document}"),
+    "cancel": Case("POST", "bookings.cancel", "/bookings/{pending}/cancel", {"cancel-reason": ""}),
+    "confirm": Case("POST", "bookings.confirm", "/bookings/{pending}/confirm"),
+    "decline": Case("POST", "bookings.decline", "/bookings/{pending}/decline", {"decline-reason": ""}),
+    "note": Case("POST", "records.add_note", "/bookings/{recorded}/notes", {"body": ""}),
+    "record": Case("GET", "records.edit", "/bookings/{recorded}/record"),
+    "record_post": Case("POST", "records.edit", "/bookings/{recorded}/record", {"guidance": "ก" * 10001}),
+    "acknowledge": Case("POST", "records.acknowledge_revision", "/revisions/{revision}/acknowledge"),
+    "action_item": Case("POST", "records.update_item", "/action-items/{item}", {"status": ""}),
+    "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
+    "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
+    "cases": Case("GET", "records.cases", "/cases"),
+    "advisor_sessions": Case("GET", "scheduling.sessions", "/advisor/sessions"),
+    "advisor_week": Case("GET", "scheduling.week", "/advisor/week?start=2026-11-30"),
+    "new_slots": Case("GET", "scheduling.new_slots", "/advisor/slots/new"),
+    "new_slots_post": Case("POST", "scheduling.new_slots", "/advisor/slots/new"),
+    "report": Case("GET", "reports.sessions", "/admin/reports/sessions"),
+    "report_csv": Case("GET", "reports.sessions_csv", "/admin/reports/sessions.csv"),
+}
+
+# The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
+# Signing out ends every session of the user (their session version), the language switch keeps the language on
+# the user: both are undone too, so the person's cookie stays good for the next request.
+SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
+WRITES = {
+    ("confirm", "advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
+    *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
+}
+
+
+def parse_table(table: str) -> dict[str, dict[str, str]]:
+    header, *rows = [line.split() for line in table.strip().splitlines()]
+    people = [COLUMNS[column] for column in header[1:]]
+    return {row[0]: dict(zip(people, row[1:], strict=True)) for row in rows}
+
+
+EXPECTATIONS = parse_table(EXPECTED)
+
+# The marker strings planted in the scenario (tests/scenario.py) that each person must never be shown.
+ALL_D = {**D_MARKERS, "internal note": NOTE_MARKER}
+FORBIDDEN = {
+    "anonymous": {**ALL_D, **{f"E {k}": v for k, v in E_MARKERS.items()}},
+    "officer": {"internal note": NOTE_MARKER, **{f"E {k}": v for k, v in E_MARKERS.items()}},
+    "other_officer": ALL_D,
+    "coordinator": {"internal note": NOTE_MARKER},
+    "other_coordinator": {**ALL_D, **{f"E {k}": v for k, v in E_MARKERS.items()}},
+    "advisor": {},
+    "other_advisor": {},
+    "admin": {},
+    "deactivated": {**ALL_D, **{f"E {k}": v for k, v in E_MARKERS.items()}},
+}
+
+
+@pytest.fixture(scope="module")
+def world(schema, tmp_path_factory):
+    """The scenario, built and committed once for the module; the tables are emptied when the module ends."""
+    with open_world(schema, tmp_path_factory.mktemp("matrix")) as world:
+        yield world
+
+
+def request(world: World, person: str, case: Case) -> Answer:
+    return send(world, person, case.method, case.url.format(**world.ids), data=case.data)
+
+
+def check(answer: Answer, expected: str, what: str) -> None:
+    if expected == "login":
+        target = urlsplit(answer.location)
+        assert (answer.status, target.path) == (302, "/login") and "next=" in target.query, (what, answer)
+    else:
+        assert answer.status == int(expected), (what, answer.status, answer.location)
+        if answer.status == 302:
+            assert "next=" not in answer.location, (what, "sent to sign in", answer.location)
+
+
+def test_every_rule_and_method_has_an_expectation(world):
+    """A new route, or a new method on a route, fails here until EXPECTED says who gets what from it."""
+    assert set(EXPECTATIONS) == set(CASES)
+    covered = {(case.endpoint, case.method) for case in CASES.values()}
+    adapter = world.app.url_map.bind("localhost")
+    for rule in world.app.url_map.iter_rules():
+        for method in {"GET", "POST"} & rule.methods:
+            assert (rule.endpoint, method) in covered, f"no expectation for {method} {rule.rule} ({rule.endpoint})"
+    for name, case in CASES.items():  # and each case's URL is the rule it claims to be
+        path = urlsplit(case.url.format(**world.ids)).path
+        endpoint, _args = adapter.match(path, method=case.method)
+        assert endpoint == case.endpoint, name
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_person_gets_what_their_role_and_scope_allow(world, name):
+    case = CASES[name]
+    url = case.url.format(**world.ids)
+    for person in PEOPLE:
+        what = f"{case.method} {url} as {person}"
+        answer = request(world, person, case)
+        check(answer, EXPECTATIONS[name][person], what)
+        leaked = {label for label, marker in FORBIDDEN[person].items() if marker in answer.text}
+        assert not leaked, (what, "shows", leaked)
+        with world.app.app_context():
+            changed = changes(world.baseline)
+            if changed:
+                restore(world.baseline)  # first, so that one failure does not spill into the next requests
+                assert (name, person) in WRITES, (what, "wrote", changed)
+
+
+def test_methods_a_rule_does_not_allow_are_405_for_everyone(world):
+    for rule in world.app.url_map.iter_rules():
+        case = next(c for c in CASES.values() if c.endpoint == rule.endpoint)
+        url = case.url.format(**world.ids)
+        for method in {"GET", "POST"} - rule.methods:
+            for person in PEOPLE:
+                assert send(world, person, method, url).status == 405, (method, url, person)
+
+
+def test_the_markers_are_on_the_pages_of_those_allowed_to_read_them(world):
+    """The planted strings do reach the people allowed to read them, so their absence elsewhere means something."""
+    ids = world.ids
+    department_pages = "".join(
+        send(world, person, "GET", url.format(**ids)).text
+        for person in ("officer", "coordinator")
+        for url in ("/bookings/{pending}", "/bookings/{recorded}", "/casefile?department={department}")
+    )
+    assert {label for label, marker in D_MARKERS.items() if marker not in department_pages} == set()
+    assert NOTE_MARKER not in department_pages
+    assert NOTE_MARKER in send(world, "advisor", "GET", f"/bookings/{ids['recorded']}").text
+    assert NOTE_MARKER in send(world, "other_advisor", "GET", f"/bookings/{ids['recorded']}").text
+    sister_page = "".join(send(world, "other_officer", "GET", url.format(**ids)).text
+                          for url in ("/casefile", "/bookings/{sister}"))
+    assert {label for label, marker in E_MARKERS.items() if marker not in sister_page} == set()
+    download = send(world, "officer", "GET", f"/documents/{ids['document']}")
+    assert download.status == 200 and D_MARKERS["document name"] in download.text
+
+
+def test_a_deactivated_persons_old_session_is_signed_out(world):
+    answer = send(world, "deactivated", "GET", f"/bookings/{world.ids['pending']}")
+    check(answer, "login", "deactivated")
+    assert "ZQ-" not in answer.text

@@ -1,0 +1,335 @@
+"""No input yields a 500 (invariant 6): generated values for every form field and query string, sent by the person
+the form is for, are answered with a page or a refusal, and a refusal (4xx) leaves every row as it was.
+
+Values mix what users may type (Thai, emoji, dates, numbers) with what an attacker sends: CR/LF, NUL, very long
+strings, integers at 16/32/64-bit boundaries, dates such as 0000-00-00 and 9999-12-31, lone surrogates and bytes
+that are not UTF-8 at all (the bodies are encoded here, byte by byte, so nothing is cleaned up on the way), and
+redirect targets that only look local. All examples run against one scenario (tests/scenario.py); an accepted
+submission is undone after its example, so each example meets the same rows.
+
+NO_500_EXAMPLES=1000 pytest tests/test_no_500_from_input.py searches longer than the suite does (60 examples a form).
+"""
+
+import os
+import re
+from urllib.parse import quote, urlencode, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import PASSWORD
+from tests.scenario import PEOPLE, Answer, World, open_world, send
+from tests.snapshots import changes, restore
+
+Value = str | bytes
+Fields = dict[str, Value | list[Value] | None]
+
+SPECIALS = [
+    "", " ", "\t", "\r\n", "a\r\nSet-Cookie: stolen=1", "\x00", "ก\x00ข", "%00", "%", "+", "&", "=",
+    "' OR 1=1 --", "'; DROP TABLE bookings; --", "<script>alert(1)</script>", "{{ 7*7 }}", "${7*7}",
+    "\u202e", "\ufeff", "\u200b", "🙂", "👨‍👩‍👧‍👦", "𝕏", "ก่", "ๆๆๆ", "๑๒๓", "๒๕๖๙", "١٢٣",
+    "-0", "+1", " 1 ", "1e309", "NaN", "inf", "0x10", "1_000", "1.5",
+    "0000-00-00", "9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30", "2026-13-01", "2026-11-25T10:00",
+    "25/11/2569", "2569-11-25", "-2026-11-25",
+    "24:00", "23:59:60", "-1:00", "99:99", "9:00", "09:00:00.5", "25:00",
+    "//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)",
+]
+INT_EDGES = [0, 1, -1, 20, 21, 26, 27, 2**15 - 1, 2**15, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**53 + 1,
+             2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**100]
+
+thai = st.text(st.characters(min_codepoint=0x0E00, max_codepoint=0x0E7F), max_size=30)
+surrogates = st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"])), min_size=1, max_size=8).map("".join)
+long_text = st.builds(lambda piece, n: piece * n, st.sampled_from(["x", "ก", "🙂", "\r\n", "%", " "]),
+                      st.integers(1_000, 30_000))
+numbers = st.one_of(st.sampled_from(INT_EDGES), st.integers()).map(str)
+dates = st.one_of(st.dates().map(lambda d: d.isoformat()),
+                  st.from_regex(r"\A[0-9]{1,5}-[0-9]{1,2}-[0-9]{1,2}\Z"))
+times = st.from_regex(r"\A[0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2})?\Z")
+
+hostile: st.SearchStrategy[Value] = st.one_of(
+    st.text(max_size=40), thai, st.sampled_from(SPECIALS), numbers, dates, times, long_text, surrogates,
+    st.binary(max_size=40),
+)
+
+
+def field(*plausible: str) -> st.SearchStrategy[Value | list[Value] | None]:
+    """A field's value: left out, a plausible value, a hostile one, or the field sent twice or more."""
+    options = [st.none(), hostile, st.lists(hostile, min_size=2, max_size=3)]
+    if plausible:
+        options.insert(0, st.sampled_from(plausible))
+    return st.one_of(*options)
+
+
+def as_bytes(value: Value) -> bytes:
+    """Lone surrogates go through as the bytes that encode them (invalid UTF-8), as a hostile client sends them."""
+    return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+
+def pairs(fields: Fields) -> list[tuple[bytes, bytes]]:
+    found = []
+    for name, value in fields.items():
+        for one in value if isinstance(value, list) else [] if value is None else [value]:
+            found.append((name.encode(), as_bytes(one)))
+    return found
+
+
+def query(fields: Fields) -> str:
+    return urlencode(pairs(fields))
+
+
+BOUNDARY = b"hypothesis-7d1e0c2b"
+
+
+def multipart(fields: Fields, filename: Value, content: bytes) -> bytes:
+    """A multipart body written byte by byte: the file name goes in as it is, quotes and line breaks included."""
+    parts = [
+        b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\n' + value + b"\r\n"
+        for name, value in pairs(fields)
+    ]
+    parts.append(b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="document"; filename="'
+                 + as_bytes(filename) + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + content + b"\r\n")
+    return b"".join(parts) + b"--" + BOUNDARY + b"--\r\n"
+
+
+@pytest.fixture(scope="module")
+def world(schema, tmp_path_factory):
+    """The scenario once for the module. Failed sign-ins may come as fast as examples do, so that every example
+    reaches the form (not RATELIMIT_ENABLED=False: Flask-Limiter keeps that on its one global object, and the
+    apps of later tests would inherit it)."""
+    with open_world(schema, tmp_path_factory.mktemp("no500"), LOGIN_RATE_LIMIT="1000000 per minute") as world:
+        yield world
+
+
+def submit(world: World, person: str, method: str, url: str, body: bytes | None = None,
+           content_type: str = "application/x-www-form-urlencoded") -> Answer:
+    """Send, and hold the answer to: never a 5xx; a refusal (4xx) changes no row and leaves no file behind.
+    What an accepted request changed is undone."""
+    files = set(os.listdir(world.upload_folder))
+    options = {} if body is None else {"data": body, "content_type": content_type}
+    answer = send(world, person, method, url, **options)
+    what = (person, method, url[:200], (body or b"")[:300])
+    assert answer.status < 500, (*what, answer.status)
+    with world.app.app_context():
+        changed = changes(world.baseline)
+        if changed:
+            restore(world.baseline)
+            assert answer.status < 400, (*what, answer.status, "a refusal wrote", changed)
+    if answer.status >= 400:
+        assert set(os.listdir(world.upload_folder)) == files, (*what, "a refusal left a file")
+    return answer
+
+
+C0_CONTROLS_AND_SPACE = "".join(chr(code) for code in range(0x21))
+
+
+def stays_on_this_site(location: str) -> bool:
+    """Whether a browser following `location` stays here. Browsers drop tabs and line breaks from a URL and read a
+    backslash as a slash (WHATWG URL), so '/\\evil.example' and '/\\t/evil.example' go to evil.example."""
+    seen = re.sub(r"[\t\r\n]", "", location).replace("\\", "/").strip(C0_CONTROLS_AND_SPACE)
+    parts = urlsplit(seen)
+    return parts.scheme in ("", "http") and parts.netloc in ("", "localhost")
+
+
+redirect_targets = st.one_of(
+    hostile,
+    st.builds(lambda a, b: a + b,
+              st.sampled_from(["/", "//", "/\\", "\\", "\\\\", "/\t/", "/\r\n/", "/ /", " /", "/%2F", "%2F%2F",
+                               "http:", "https://", "http:/", "HTTPS://", "\x00/", "\x1f//", "/\\/"]),
+              st.sampled_from(["evil.example", "evil.example/casefile", "", "@evil.example", "casefile"])),
+)
+
+EXAMPLES = int(os.environ.get("NO_500_EXAMPLES", "60"))
+FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(data=st.data())
+def test_sign_in_form(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "email": field("officer@example.go.th", "a@b", "@", "x@" + "ก" * 300 + ".th"),
+        "password": field("correct horse battery"),
+    }))
+    target = data.draw(redirect_targets)
+    answer = submit(world, "anonymous", "POST", "/login?" + query({"next": target}), query(fields).encode())
+    assert answer.status in (422, 400, 413), answer.status
+    submit(world, "anonymous", "GET", "/login?" + query({"next": target}))
+
+
+@settings(max_examples=max(10, EXAMPLES // 6), deadline=None)
+@given(target=redirect_targets)
+def test_signing_in_never_sends_the_browser_to_another_site(world, target):
+    """A successful sign-in follows `next`: only to a page of this site (each example pays for one password check)."""
+    body = urlencode({"email": world.emails["admin"], "password": PASSWORD}).encode()
+    answer = submit(world, "anonymous", "POST", "/login?" + query({"next": target}), body)
+    if b"\x00" not in as_bytes(target):  # a NUL anywhere in a request is a 400
+        assert answer.status == 302 and stays_on_this_site(answer.location), (target, answer.location)
+
+
+@FAST
+@given(code=st.one_of(st.sampled_from(["th", "en", "TH", "fr", ""]), hostile), target=redirect_targets,
+       person=st.sampled_from(PEOPLE))
+def test_language_switch_never_sends_the_browser_to_another_site(world, code, target, person):
+    path = "/language/" + quote(as_bytes(code), safe="")
+    answer = submit(world, person, "GET", path + "?" + query({"next": target}))
+    if answer.status == 302:
+        assert stays_on_this_site(answer.location), (target, answer.location)
+
+
+ATTENDEE_KEYS = ["0", "1", "4", "9", "10", "11", "-1", "x", "", "99999999999999999999"]
+
+
+@FAST
+@given(data=st.data())
+def test_booking_form(world, data):
+    ids = world.ids
+    fields: Fields = data.draw(st.fixed_dictionaries({
+        "department": field(str(ids["department"]), "0", "-1"),
+        "request_details": field("ขอคำปรึกษาการปรับโครงสร้าง"),
+        "submission_key": field("k" * 64, "k" * 65),
+    }))
+    for key in data.draw(st.lists(st.sampled_from(ATTENDEE_KEYS), max_size=3, unique=True)):
+        fields[f"attendees-{key}-name"] = data.draw(field("นายอนุชา โรงงานดี"))
+        fields[f"attendees-{key}-position"] = data.draw(field("นักวิเคราะห์"))
+    person = data.draw(st.sampled_from(["officer", "coordinator"]))
+    url = f"/book/{ids['topic']}/slots/{ids['slot']}"
+    if data.draw(st.booleans()):
+        filename = data.draw(st.one_of(st.sampled_from(["ผัง.pdf", "a.docx", ".pdf", "a.pdf.exe", "../../x.pdf",
+                                                         'a".pdf', "a\r\nb.pdf", "a/b\\c.pdf"]), hostile))
+        content = data.draw(st.one_of(st.binary(max_size=200), st.sampled_from([b"%PDF-1.4\n%%EOF\n", b"PK\x03\x04",
+                                                                                  b"PK\x03\x04" + b"\x00" * 30])))
+        body = multipart(fields, filename, content)
+        submit(world, person, "POST", url, body, f"multipart/form-data; boundary={BOUNDARY.decode()}")
+    else:
+        submit(world, person, "POST", url, query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_cancel_and_decline_reasons(world, data):
+    action, person = data.draw(st.sampled_from([("cancel", "officer"), ("cancel", "advisor"), ("decline", "advisor"),
+                                                ("confirm", "advisor")]))
+    fields = data.draw(st.fixed_dictionaries({f"{action}-reason": field("ติดภารกิจด่วน"), "reason": field()}))
+    submit(world, person, "POST", f"/bookings/{world.ids['pending']}/{action}", query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_record_editor(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "attended": field(str(ids["attendee"]), str(ids["attendee"] + 1), "0"),
+        "attendance": field("มา 2 คน"),
+        "issues_raised": field("โครงสร้างกอง"),
+        "guidance": field("ควรทบทวนภารกิจ"),
+        "internal_note": field("บันทึกภายใน"),
+        "item-description": field("ส่งร่างผังโครงสร้าง"),
+        "item-owner": field("department", "opdc"),
+        "item-due_on": field("2026-12-01", "2026-11-24", "2031-11-25", "2031-12-31"),
+        "add_item": field("1", "y"),
+        "publish": field("1", "y"),
+    }))
+    submit(world, "advisor", "POST", f"/bookings/{ids['recorded']}/record", query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_action_item_update_and_internal_note(world, data):
+    ids = world.ids
+    if data.draw(st.booleans()):
+        fields = data.draw(st.fixed_dictionaries({"status": field("open", "in_progress", "done"),
+                                                  "note": field("ส่งแล้ว")}))
+        person = data.draw(st.sampled_from(["officer", "coordinator", "advisor"]))
+        submit(world, person, "POST", f"/action-items/{ids['item']}", query(fields).encode())
+    else:
+        fields = data.draw(st.fixed_dictionaries({"body": field("โทรติดตามแล้ว")}))
+        person = data.draw(st.sampled_from(["advisor", "admin"]))
+        submit(world, person, "POST", f"/bookings/{ids['recorded']}/notes", query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_slot_form(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "first_day": field("2026-12-01", "2026-12-05", "2026-11-25", "2027-11-30", "2028-01-01"),
+        "start": field("09:00", "13:00", "00:00", "23:45"),
+        "end": field("10:30", "16:00", "23:59", "09:00"),
+        "mode": field("onsite", "online"),
+        "location": field("ห้องประชุม 1"),
+        "meeting_url": field("https://meet.example.go.th/x", "javascript:alert(1)"),
+        "capacity": field("1", "20", "21", "0"),
+        "weeks": field("1", "26", "27", "0"),
+    }))
+    submit(world, "advisor", "POST", "/advisor/slots/new", query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_report_filters(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "date_from": field("2026-10-01", "1900-01-01"),
+        "date_to": field("2027-09-30", "9999-12-31"),
+        "fiscal_year": field("2569", "2500", "2700", "2499", "2701"),
+        "ministry": field("1", ""),
+        "department": field(str(ids["department"]), ""),
+        "topic": field(str(ids["topic"]), ""),
+        "advisor": field("1", ""),
+        "status": field("pending", "confirmed", "declined", "cancelled", ""),
+        "include_cancelled": field("y", "on", "1"),
+        "page": field("1", "2", "1000001"),
+    }))
+    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv"]))
+    submit(world, "admin", "GET", path + "?" + query(fields))
+
+
+@FAST
+@given(department=field("1", "2", "3", "4"), start=field("2026-11-23", "2000-01-01", "2199-12-31"),
+       person=st.sampled_from(["officer", "coordinator", "other_coordinator", "advisor", "admin"]))
+def test_case_file_department_cases_ministry_and_week_start(world, department, start, person):
+    submit(world, person, "GET", "/casefile?" + query({"department": department}))
+    if person == "advisor":
+        submit(world, person, "GET", "/advisor/week?" + query({"start": start}))
+    if person in ("advisor", "admin"):
+        submit(world, person, "GET", "/cases?" + query({"ministry": department}))
+
+
+PATHS = [
+    ("GET", "/bookings/{}"), ("GET", "/documents/{}"), ("GET", "/book/{}"), ("GET", "/book/1/slots/{}"),
+    ("GET", "/bookings/{}/record"), ("POST", "/bookings/{}/cancel"), ("POST", "/revisions/{}/acknowledge"),
+    ("POST", "/action-items/{}"), ("POST", "/bookings/{}/notes"),
+]
+
+
+@FAST
+@given(segment=st.one_of(numbers, hostile), where=st.sampled_from(PATHS),
+       person=st.sampled_from(["officer", "advisor", "admin"]))
+def test_ids_in_the_path(world, segment, where, person):
+    method, pattern = where
+    submit(world, person, method, pattern.format(quote(as_bytes(segment), safe="")), b"" if method == "POST" else None)
+
+
+FORM_URLS = ["/login", "/book/{topic}/slots/{slot}", "/bookings/{pending}/cancel", "/bookings/{pending}/decline",
+             "/bookings/{recorded}/record", "/bookings/{recorded}/notes", "/action-items/{item}", "/advisor/slots/new"]
+CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=x",
+                 f"multipart/form-data; boundary={BOUNDARY.decode()}", "application/json", "text/plain; charset=tis-620",
+                 "application/x-www-form-urlencoded; charset=utf-16", ""]
+
+
+@FAST
+@given(body=st.one_of(st.binary(max_size=300), st.builds(lambda b: b"--" + BOUNDARY + b"\r\n" + b, st.binary())),
+       content_type=st.sampled_from(CONTENT_TYPES), url=st.sampled_from(FORM_URLS),
+       person=st.sampled_from(["anonymous", "officer", "advisor"]))
+def test_any_body_with_any_content_type(world, body, content_type, url, person):
+    submit(world, person, "POST", url.format(**world.ids), body, content_type)
+
+
+@pytest.mark.parametrize("target", ["/\r", "/\n", "/casefile\r\nSet-Cookie: stolen=1", "/\t/evil.example", "/\x7f"])
+def test_a_control_character_in_next_is_ignored_not_a_500(world, target):
+    """Found by the language switch's property: `next=/%0D` went into the Location header, which Werkzeug refuses
+    (a 500); safe_next now refuses control characters."""
+    answer = submit(world, "officer", "GET", "/language/en?" + query({"next": target}))
+    assert (answer.status, answer.location) == (302, "/")
+    body = urlencode({"email": world.emails["admin"], "password": PASSWORD}).encode()
+    answer = submit(world, "anonymous", "POST", "/login?" + query({"next": target}), body)
+    assert (answer.status, answer.location) == (302, "/")
