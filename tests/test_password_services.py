@@ -280,3 +280,43 @@ def test_only_administrators_invite(advisor, department):
     with pytest.raises(DomainError) as refused:
         invite(advisor, department)
     assert refused.value.status_code == 403
+
+
+def test_one_link_sent_twice_at_once_sets_one_password(app, officer):
+    """Two requests racing with one reset link (a double click, two tabs): the user's row is locked, so the second
+    sees the password the first set and is refused; exactly one password wins."""
+    import threading
+
+    from clinic.accounts.models import User
+
+    token = make_token(officer, Purpose.PASSWORD_RESET, NOW)
+    officer_id = officer.id
+    db.session.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def attempt(n: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                services.reset_password(token, f"racing passphrase number {n}", NOW)
+                db.session.commit()
+                outcomes.append("set")
+            except UsedLink:
+                db.session.rollback()
+                outcomes.append("used")
+            except Exception as error:  # anything else fails the test
+                db.session.rollback()
+                outcomes.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["set"] + ["used"] * 5
+    db.session.expire_all()
+    assert db.session.query(AuditEvent).filter_by(action="user.password_reset").count() == 1
+    assert db.session.get(User, officer_id).session_version == 1
