@@ -117,6 +117,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from clinic.accounts.admin_routes import bp as users_bp
     from clinic.accounts.routes import bp as accounts_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
@@ -125,13 +126,15 @@ def register_blueprints(app: Flask) -> None:
     from clinic.reports.routes import bp as reports_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
-    for blueprint in (main_bp, accounts_bp, scheduling_bp, bookings_bp, records_bp, reports_bp, notifications_bp):
+    for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, bookings_bp, records_bp, reports_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
     from clinic import i18n
     from clinic.accounts import policies as account_policies
+    from clinic.accounts.models import Role
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
     from clinic.notifications import policies as notification_policies
@@ -162,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
         SlotMode=SlotMode,
         ActionStatus=ActionStatus,
         OutboxStatus=OutboxStatus,
+        Role=Role,
         current_language=i18n.current_language,
     )
 
@@ -172,14 +176,15 @@ def register_error_pages(app: Flask) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from clinic.errors import DomainError
-    from clinic.web import handle_database_error, handle_domain_error
+    from clinic.web import handle_database_error, handle_domain_error, handle_too_many_requests
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         return render_template("errors.html", code=code), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, render_error)
+    app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_database_error)

@@ -31,6 +31,11 @@ class Defaults:
     # A signed-in session ends after this long without a request, and this long after signing in whatever happens.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=60)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
+    # A forgotten-password link works this long, and once; an invitation's link to set the first password this long.
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    INVITATION_MAX_AGE = timedelta(days=7)
+    # Forgotten-password e-mails asked for one address, by anyone from anywhere: nobody can flood a mailbox.
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB document plus the rest of the form

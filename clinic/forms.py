@@ -1,6 +1,8 @@
 """The base form: WTForms ships no Thai catalogue, so its built-in messages are translated here."""
 
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.i18n import current_language
 
@@ -48,3 +50,10 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return TRANSLATIONS
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,6 +1,8 @@
 """What every route shares: the request's clock and user, access checks by policy, and one unit of work
 that commits a change or turns a refusal into a message next to its field."""
 
+import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -12,15 +14,19 @@ from flask import Blueprint, abort, current_app, flash, g, render_template, requ
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
 
 from clinic.database import begin_read_only
 from clinic.errors import DomainError, NotAllowed
-from clinic.extensions import db
+from clinic.extensions import db, limiter
 
 if TYPE_CHECKING:
     from clinic.accounts.models import User
 
-PUBLIC_ENDPOINTS = {"static", "main.home", "main.health", "main.ready", "accounts.login", "accounts.set_language"}
+PUBLIC_ENDPOINTS = {
+    "static", "main.home", "main.health", "main.ready", "accounts.login", "accounts.set_language",
+    "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation",
+}
 RETRY_AFTER_SECONDS = 30
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -126,6 +132,27 @@ def handle_domain_error(error: DomainError) -> tuple[str, int]:
     """A refusal that no route caught: its message on the error page with its status, never a 500."""
     db.session.rollback()
     return render_template("errors.html", code=error.status_code, message=str(error.message)), error.status_code
+
+
+def seconds_until_allowed_again(fallback: int = 60) -> int:
+    """How long until the rate limit this request broke lets it through again, from the limiter's own window
+    (the limiter counts in real time, whatever clock the app is pinned to)."""
+    try:
+        limit = limiter.current_limit
+        reset_at = float(limit.reset_at) if limit is not None else time.time() + fallback
+    except Exception:  # the counters' store failing must not turn a refusal into a 500
+        reset_at = time.time() + fallback
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def handle_too_many_requests(_error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    """A rate limit refused the request (too many failed sign-ins, too many reset e-mails): a page in the reader's
+    language that says when to try again, and the same in Retry-After."""
+    seconds = seconds_until_allowed_again()
+    retry_at = datetime.fromtimestamp(time.time() + seconds, UTC)
+    page = render_template("too_many_requests.html", retry_at=retry_at, minutes=max(1, round(seconds / 60)),
+                           signing_in=request.endpoint == "accounts.login")
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")

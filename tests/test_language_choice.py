@@ -26,7 +26,7 @@ def stored_language(user) -> str:
 
 
 def test_a_new_user_speaks_thai(app, department):
-    user = create_user(None, email="new@diw.go.th", name="นายใหม่", role="officer", password="x" * 12, now=NOW,
+    user = create_user(None, email="new@diw.go.th", name="นายใหม่", role="officer", password="a-new-officers-passphrase", now=NOW,
                        department=department)
     db.session.flush()
     assert stored_language(user) == "th"

@@ -396,7 +396,8 @@ class TestAccounts:
             assert client.post("/login", data={"email": officer.email, "password": "guess"}).status_code == 422
         blocked = client.post("/login", data={"email": officer.email, "password": PASSWORD})
         assert blocked.status_code == 429
-        assert "ส่งคำขอถี่เกินไป" in blocked.get_data(as_text=True)
+        assert "ลองเข้าสู่ระบบหลายครั้งเกินไป" in blocked.get_data(as_text=True)  # and when to try again
+        assert int(blocked.headers["Retry-After"]) > 0
         # Another person behind the same address still signs in.
         assert client.post("/login", data={"email": colleague.email, "password": PASSWORD}).status_code == 302
 

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,6 +22,10 @@ class Role(StrEnum):
 
 
 DEPARTMENT_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR})
+# The password hash of an account that has no password yet (an invitation not yet taken up) starts with this; no
+# password matches it. A random tail makes each unusable hash different, so a new invitation voids the links of
+# the earlier ones (clinic.accounts.tokens binds a link to the hash).
+UNUSABLE_PASSWORD = "!"
 OPDC_ROLES = frozenset({Role.ADVISOR, Role.ADMIN})
 
 
@@ -57,11 +62,19 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:
         return self.is_active_account
 
+    @property
+    def has_password(self) -> bool:
+        """False for an invited person who has not yet set a password: they cannot sign in."""
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
 
+    def set_unusable_password(self) -> None:
+        self.password_hash = UNUSABLE_PASSWORD + secrets.token_urlsafe(24)
+
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from clinic.accounts.models import DEPARTMENT_ROLES, OPDC_ROLES, Role, User
 from clinic.organisations.models import Department
 
-__all__ = ["can_view_department", "is_admin", "is_advisor", "is_department_user", "is_opdc"]
+__all__ = [
+    "can_change_password", "can_deactivate_user", "can_manage_users", "can_resend_invitation", "can_view_department",
+    "is_admin", "is_advisor", "is_department_user", "is_opdc",
+]
 
 
 def is_opdc(user: User) -> bool:
@@ -51,4 +54,23 @@ def department_scope(user: User, department_column: InstrumentedAttribute[int]) 
 
 def can_set_language(actor: User, user: User) -> bool:
     """People choose their own language; an administrator may set anyone's."""
-    return actor.is_authenticated and (actor.id == user.id or actor.role == "admin")
+    return actor.is_authenticated and (actor.id == user.id or actor.role == Role.ADMIN)
+
+
+def can_manage_users(user: User) -> bool:
+    """Inviting people, changing their role and scope, deactivating them: administrators only."""
+    return is_admin(user)
+
+
+def can_deactivate_user(actor: User, user: User) -> bool:
+    """An administrator may deactivate anyone active but themself (so some administrator always remains)."""
+    return can_manage_users(actor) and actor.id != user.id and user.is_active_account
+
+
+def can_resend_invitation(actor: User, user: User) -> bool:
+    """While an active account's invitation has not been taken up (no password set yet)."""
+    return can_manage_users(actor) and user.is_active_account and not user.has_password
+
+
+def can_change_password(user: User) -> bool:
+    return bool(user.is_authenticated) and user.has_password

@@ -6,12 +6,15 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from clinic.accounts.forms import LoginForm
+from clinic.accounts import services
+from clinic.accounts.forms import PASSWORD_HELP, ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from clinic.accounts.models import User
+from clinic.accounts.policies import can_change_password
 from clinic.accounts.services import authenticate, sign_out
 from clinic.accounts.services import set_language as store_language
+from clinic.accounts.tokens import LinkRefused, Purpose, lifetime, user_for_token
 from clinic.extensions import db, limiter, login_manager
-from clinic.web import acting_user, request_now, unit_of_work, writes_on_get
+from clinic.web import acting_user, form_status, request_now, require, unit_of_work, writes_on_get
 
 bp = Blueprint("accounts", __name__)
 
@@ -149,3 +152,89 @@ def set_language(code: str):
         else:
             session[CHOSEN_SIGNED_OUT] = True
     return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+
+# -- passwords ----------------------------------------------------------------------------------------------------
+
+
+def own_account_key() -> str:
+    return f"account|{current_user.get_id()}"
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require(can_change_password)
+@limiter.limit(  # guessing the current password here is guessing a sign-in: the same limit
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=own_account_key,
+    deduct_when=lambda response: response.status_code != 302,
+)
+def change_password() -> Response | tuple[str, int]:
+    form = ChangePasswordForm()
+    work = None
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            services.change_password(acting_user(), form.current_password.data, form.new_password.data, request_now())
+        if work.ok:
+            begin_session(acting_user())  # every other session has ended; this browser stays signed in
+            flash(_("เปลี่ยนรหัสผ่านแล้ว เครื่องอื่นที่เข้าสู่ระบบไว้ได้ออกจากระบบแล้ว"), "success")
+            return redirect(url_for("accounts.change_password"))
+    return render_template("accounts/change_password.html", form=form, password_help=PASSWORD_HELP), \
+        form_status(form, work=work)
+
+
+def reset_request_key() -> str:
+    """Forgotten-password e-mails are counted per address asked for, whoever asks and from wherever."""
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"reset|{email}" if email else f"reset-from|{get_remote_address()}"
+
+
+@bp.route("/account/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], key_func=reset_request_key)
+def forgot_password() -> Response | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        with unit_of_work(form):
+            services.request_password_reset(form.email.data, request_now())
+        # The same answer whether or not the address has an account.
+        minutes = int(lifetime(Purpose.PASSWORD_RESET).total_seconds() // 60)
+        flash(_("หากอีเมลนี้มีบัญชีในระบบ เราได้ส่งลิงก์ตั้งรหัสผ่านใหม่ไปให้แล้ว กรุณาตรวจกล่องอีเมล "
+                "ลิงก์ใช้ได้ครั้งเดียวภายใน %(minutes)s นาที", minutes=minutes), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), form_status(form)
+
+
+def set_password_page(token: str, purpose: Purpose) -> Response | tuple[str, int]:
+    """The page a reset link or an invitation link opens: the new password twice, or why the link cannot be used."""
+    now = request_now()
+    try:
+        user = user_for_token(token, purpose, now)
+    except LinkRefused as refusal:
+        return render_template("accounts/link_refused.html", message=refusal.message, purpose=purpose), \
+            refusal.status_code
+    form = SetPasswordForm()
+    work = None
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            if purpose == Purpose.INVITATION:
+                services.accept_invitation(token, form.new_password.data, now)
+            else:
+                services.reset_password(token, form.new_password.data, now)
+        if work.ok:
+            flash(_("ตั้งรหัสผ่านแล้ว เข้าสู่ระบบด้วยอีเมลและรหัสผ่านใหม่ได้เลย"), "success")
+            return redirect(url_for("accounts.login"))
+        if isinstance(work.error, LinkRefused):  # used up by another request meanwhile
+            return render_template("accounts/link_refused.html", message=work.error.message, purpose=purpose), \
+                work.status
+    return render_template("accounts/set_password.html", form=form, user=user, purpose=purpose,
+                           password_help=PASSWORD_HELP), form_status(form, work=work)
+
+
+@bp.route("/account/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int]:
+    return set_password_page(token, Purpose.PASSWORD_RESET)
+
+
+@bp.route("/account/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Response | tuple[str, int]:
+    return set_password_page(token, Purpose.INVITATION)

@@ -1,19 +1,34 @@
+"""Accounts: who signs in, with which password, in which role and scope.
+
+Every function takes the acting user (None for the command line, or for someone who is not signed in) and `now`,
+raises a `DomainError` the user can act on, only flushes, and writes an audit event, and the e-mails it causes,
+in the caller's transaction."""
+
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic.accounts.models import LANGUAGES, Role, User
-from clinic.accounts.policies import can_set_language
+from clinic.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
+from clinic.accounts.policies import can_manage_users, can_set_language
+from clinic.accounts.tokens import Purpose, lifetime, make_token, password_fingerprint, serializer, user_for_token
 from clinic.audit.services import record_event
-from clinic.errors import DomainError, NotAllowed
+from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.organisations.models import Department, Ministry
+from clinic.notifications.services import notify
+from clinic.organisations.models import Department, Ministry, Topic
 
-MIN_PASSWORD_LENGTH = 10
+MAX_EMAIL = 254
+MAX_NAME = 200
+MAX_POSITION = 200
+EMAIL_TAKEN = _l("มีผู้ใช้อีเมลนี้แล้ว")
+NOT_ALLOWED = _l("เฉพาะผู้ดูแลระบบจัดการผู้ใช้ได้")
 
 
 def find_by_email(email: str) -> User | None:
@@ -29,7 +44,7 @@ def _unknown_user_hash() -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
-    if user is None:
+    if user is None or not user.has_password:  # an invitation not yet taken up costs the same check
         check_password_hash(_unknown_user_hash(), password)
         return None
     if not user.check_password(password) or not user.is_active:
@@ -48,6 +63,79 @@ def sign_out(user: User, now: datetime) -> None:
     end_sessions(user, user, now, reason="signed_out")
 
 
+# -- who a person is: e-mail, name, role and scope -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A role and what it covers: officers a department, coordinators a ministry, OPDC staff everything."""
+
+    role: Role
+    department: Department | None = None
+    ministry: Ministry | None = None
+
+    @property
+    def department_id(self) -> int | None:
+        return self.department.id if self.department is not None and self.role == Role.OFFICER else None
+
+    @property
+    def ministry_id(self) -> int | None:
+        return self.ministry.id if self.ministry is not None and self.role == Role.COORDINATOR else None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """Someone an administrator invites (`invite_user`)."""
+
+    email: str
+    name: str
+    scope: Scope
+    position: str = ""
+    language: str = "th"
+
+
+def as_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise DomainError(_l("บทบาทไม่ถูกต้อง"), field="role") from None
+
+
+def check_scope(scope: Scope) -> None:
+    if scope.role == Role.OFFICER and scope.department is None:
+        raise DomainError(_l("เจ้าหน้าที่ส่วนราชการต้องมีสังกัดกรม"), field="department")
+    if scope.role == Role.COORDINATOR and scope.ministry is None:
+        raise DomainError(_l("ผู้ประสานงานต้องมีสังกัดกระทรวง"), field="ministry")
+
+
+def check_person(email: str, name: str, position: str) -> None:
+    if not email or "@" not in email or len(email) > MAX_EMAIL:
+        raise DomainError(_l("อีเมลไม่ถูกต้อง"), field="email")
+    if not name:
+        raise DomainError(_l("กรอกชื่อ"), field="name")
+    if len(name) > MAX_NAME:
+        raise DomainError(_l("ชื่อยาวได้ไม่เกิน %(n)s ตัวอักษร", n=MAX_NAME), field="name")
+    if len(position) > MAX_POSITION:
+        raise DomainError(_l("ตำแหน่งยาวได้ไม่เกิน %(n)s ตัวอักษร", n=MAX_POSITION), field="position")
+    if find_by_email(email):
+        raise Conflict(EMAIL_TAKEN, field="email")
+
+
+def add_user(user: User) -> None:
+    """Insert `user`; an e-mail taken a moment ago by someone else's request is refused like any taken e-mail."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise Conflict(EMAIL_TAKEN, field="email") from None
+
+
+def check_password_for(user_email: str, user_name: str, password: str, field: str = "password") -> None:
+    problem = password_problem(password, user_email, user_name)
+    if problem is not None:
+        raise DomainError(problem, field=field)
+
+
 def create_user(
     actor: User | None,
     *,
@@ -60,36 +148,18 @@ def create_user(
     ministry: Ministry | None = None,
     position: str = "",
 ) -> User:
-    """Create an account. `actor` is None when the command line creates the first administrator."""
-    email = email.strip().lower()
-    try:
-        role = Role(role)
-    except ValueError:
-        raise DomainError(_l("บทบาทไม่ถูกต้อง"), field="role") from None
-    if not email or "@" not in email:
-        raise DomainError(_l("อีเมลไม่ถูกต้อง"), field="email")
-    if find_by_email(email):
-        raise DomainError(_l("มีผู้ใช้อีเมลนี้แล้ว"), field="email")
-    if not name.strip():
-        raise DomainError(_l("กรอกชื่อ"), field="name")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_l("รหัสผ่านต้องยาวอย่างน้อย %(n)s ตัวอักษร", n=MIN_PASSWORD_LENGTH), field="password")
-    if role == Role.OFFICER and department is None:
-        raise DomainError(_l("เจ้าหน้าที่ส่วนราชการต้องมีสังกัดกรม"), field="department")
-    if role == Role.COORDINATOR and ministry is None:
-        raise DomainError(_l("ผู้ประสานงานต้องมีสังกัดกระทรวง"), field="ministry")
-    user = User(
-        email=email,
-        name=name.strip(),
-        position=position.strip(),
-        role=role,
-        department_id=department.id if department and role == Role.OFFICER else None,
-        ministry_id=ministry.id if ministry and role == Role.COORDINATOR else None,
-        created_at=now,
-    )
+    """Create an account with a password (the command line; the demo data). `actor` is None when the command line
+    creates the first administrator. Administrators invite people instead (`invite_user`)."""
+    email, name, position = email.strip().lower(), name.strip(), position.strip()
+    scope = Scope(as_role(role), department, ministry)
+    check_person(email, name, position)
+    check_password_for(email, name, password)
+    check_scope(scope)
+    user = User(email=email, name=name, position=position, role=scope.role, department_id=scope.department_id,
+                ministry_id=scope.ministry_id, created_at=now)
     user.set_password(password)
-    db.session.add(user)
-    record_event(actor, "user.created", user, now, role=role, email=email)
+    add_user(user)
+    record_event(actor, "user.created", user, now, role=scope.role, email=email)
     return user
 
 
@@ -105,3 +175,183 @@ def set_language(actor: User, user: User, code: str, now: datetime) -> User:
         user.language = code
         record_event(actor, "user.language_changed", user, now, language=code, previous_language=previous)
     return user
+
+
+# -- passwords: change, forgotten, invitation ---------------------------------------------------------------------
+
+
+def set_new_password(actor: User | None, user: User, password: str, now: datetime, action: str,
+                     field: str = "password") -> None:
+    """Give `user` the password, if `password_problem` accepts it, and end all of their sessions (the route that
+    asked keeps its own browser signed in by beginning its session again)."""
+    check_password_for(user.email, user.name, password, field)
+    user.set_password(password)
+    end_sessions(actor, user, now, reason=action)
+    record_event(actor, f"user.{action}", user, now)
+
+
+def change_password(user: User, current_password: str, new_password: str, now: datetime) -> User:
+    """A signed-in person's new password; their other sessions end and they get an e-mail saying so."""
+    if len(current_password) > MAX_PASSWORD_LENGTH or not user.check_password(current_password):
+        raise DomainError(_l("รหัสผ่านปัจจุบันไม่ถูกต้อง"), field="current_password")
+    if new_password == current_password:
+        raise DomainError(_l("รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านปัจจุบัน"), field="new_password")
+    set_new_password(user, user, new_password, now, "password_changed", field="new_password")
+    notify([user], "password_changed", now, changed_at=now)
+    return user
+
+
+class Decoy:
+    """Whom the reset e-mail is rendered for when no account has the e-mail: the same work, nothing sent."""
+
+    id = 0
+    name = ""
+    language = "th"
+    password_hash = ""
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+
+
+def request_password_reset(email: str, now: datetime) -> None:
+    """E-mail a link to set a new password to the account with `email`, if there is an active one. The caller
+    answers the same whatever happened, and the work is the same (a token signed, an e-mail rendered), so
+    neither the answer nor its time says whether someone has an account."""
+    email = email.strip().lower()
+    user = find_by_email(email) if 0 < len(email) <= MAX_EMAIL else None
+    expires_at = now + lifetime(Purpose.PASSWORD_RESET)
+    if user is None or not user.is_active:
+        # The same work as for an account, undone: a token signed, the e-mail rendered and written to the outbox,
+        # then rolled back to a savepoint. The write still makes the commit flush to disk as a real request's does
+        # (on PostgreSQL, most of the difference in time between the two answers).
+        decoy = Decoy(email)
+        token = serializer(Purpose.PASSWORD_RESET, now).dumps({"user": 0, "fingerprint": password_fingerprint(decoy)})
+        decoy_work = db.session.begin_nested()
+        notify([decoy], "password_reset", now, token=token, expires_at=expires_at)
+        db.session.flush()
+        decoy_work.rollback()
+        return
+    token = make_token(user, Purpose.PASSWORD_RESET, now)
+    notify([user], "password_reset", now, token=token, expires_at=expires_at)
+    record_event(None, "user.password_reset_requested", user, now)
+
+
+def reset_password(token: str, new_password: str, now: datetime) -> User:
+    """Set the password through a reset link: the link is then used up, every session of the user ends, and
+    they get an e-mail saying their password was changed."""
+    user = user_for_token(token, Purpose.PASSWORD_RESET, now, lock=True)
+    set_new_password(user, user, new_password, now, "password_reset", field="new_password")
+    notify([user], "password_changed", now, changed_at=now)
+    return user
+
+
+def invite_user(actor: User, details: NewUser, now: datetime) -> User:
+    """An account for `details`, without a password: the person gets an e-mail with a link to set one, and
+    cannot sign in until they do."""
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    email, name, position = details.email.strip().lower(), details.name.strip(), details.position.strip()
+    scope = details.scope
+    check_person(email, name, position)
+    check_scope(scope)
+    if details.language not in LANGUAGES:
+        raise DomainError(_l("ภาษาไม่ถูกต้อง"), field="language")
+    user = User(email=email, name=name, position=position, role=scope.role, department_id=scope.department_id,
+                ministry_id=scope.ministry_id, language=details.language, created_at=now)
+    user.set_unusable_password()
+    add_user(user)
+    record_event(actor, "user.invited", user, now, department_id=user.department_id, role=scope.role, email=email,
+                 ministry_id=user.ministry_id)
+    send_invitation(actor, user, now)
+    return user
+
+
+def send_invitation(actor: User, user: User, now: datetime) -> None:
+    token = make_token(user, Purpose.INVITATION, now)
+    notify([user], "invitation", now, token=token, inviter=actor,
+           expires_at=now + lifetime(Purpose.INVITATION))
+
+
+def resend_invitation(actor: User, user: User, now: datetime) -> User:
+    """A new invitation e-mail; the links of the earlier ones stop working."""
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    if user.has_password:
+        raise Conflict(_l("ผู้ใช้นี้ตั้งรหัสผ่านแล้ว ไม่ต้องส่งคำเชิญอีก"))
+    if not user.is_active:
+        raise Conflict(_l("บัญชีนี้ถูกปิดการใช้งาน เปิดใช้งานก่อนจึงส่งคำเชิญได้"))
+    user.set_unusable_password()
+    record_event(actor, "user.invitation_resent", user, now, department_id=user.department_id)
+    send_invitation(actor, user, now)
+    return user
+
+
+def accept_invitation(token: str, password: str, now: datetime) -> User:
+    """Set the first password through an invitation link; the link is then used up."""
+    user = user_for_token(token, Purpose.INVITATION, now, lock=True)
+    set_new_password(user, user, password, now, "invitation_accepted", field="new_password")
+    return user
+
+
+# -- what administrators change -----------------------------------------------------------------------------------
+
+
+def scope_of(user: User) -> dict[str, object]:
+    return {"role": str(user.role), "department_id": user.department_id, "ministry_id": user.ministry_id}
+
+
+def change_scope(actor: User, user: User, scope: Scope, now: datetime) -> bool:
+    """Give `user` a new role or scope; their sessions end, so the next page they open is under the new one.
+    Returns whether anything changed. Administrators cannot take their own administrator role away."""
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    if user.id == actor.id and scope.role != Role.ADMIN:
+        raise DomainError(_l("คุณเปลี่ยนบทบาทของตนเองไม่ได้ ให้ผู้ดูแลระบบคนอื่นเปลี่ยนให้"), field="role")
+    check_scope(scope)
+    before = scope_of(user)
+    user.role, user.department_id, user.ministry_id = scope.role, scope.department_id, scope.ministry_id
+    after = scope_of(user)
+    if after == before:
+        return False
+    end_sessions(actor, user, now, reason="role_changed")
+    record_event(actor, "user.role_changed", user, now, department_id=user.department_id, before=before, after=after)
+    return True
+
+
+def deactivate_user(actor: User, user: User, now: datetime) -> User:
+    """The person can no longer sign in, and their open sessions end at once. Nothing they did is removed."""
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    if user.id == actor.id:
+        raise DomainError(_l("คุณปิดการใช้งานบัญชีของตนเองไม่ได้"))
+    if not user.is_active_account:
+        raise Conflict(_l("บัญชีนี้ถูกปิดการใช้งานอยู่แล้ว"))
+    user.is_active_account = False
+    end_sessions(actor, user, now, reason="deactivated")
+    record_event(actor, "user.deactivated", user, now, department_id=user.department_id)
+    return user
+
+
+def reactivate_user(actor: User, user: User, now: datetime) -> User:
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    if user.is_active_account:
+        raise Conflict(_l("บัญชีนี้เปิดใช้งานอยู่แล้ว"))
+    user.is_active_account = True
+    record_event(actor, "user.reactivated", user, now, department_id=user.department_id)
+    return user
+
+
+def set_expertise(actor: User, advisor: User, topics: list[Topic], now: datetime) -> bool:
+    """The topics an advisor advises on. Returns whether they changed."""
+    if not can_manage_users(actor):
+        raise NotAllowed(NOT_ALLOWED)
+    if advisor.role != Role.ADVISOR:
+        raise DomainError(_l("กำหนดหัวข้อความเชี่ยวชาญได้เฉพาะที่ปรึกษา"), field="topics")
+    before = sorted(t.id for t in advisor.expertise)
+    after = sorted({t.id for t in topics})
+    if before == after:
+        return False
+    advisor.expertise = sorted({t.id: t for t in topics}.values(), key=lambda t: t.id)
+    record_event(actor, "user.expertise_changed", advisor, now, before=before, after=after)
+    return True

@@ -1,19 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.bookings.models import Booking
-from clinic.forms import Form
+from clinic.forms import CheckboxesField, Form
 from clinic.records.models import ActionOwner, ConsultationRecord
 from clinic.records.services import MAX_ITEM, MAX_TEXT, NextStep, RecordContent, RecordSubmission
 
 TOO_LONG = _l("ยาวเกิน %(max)d ตัวอักษร")
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RecordForm(Form):

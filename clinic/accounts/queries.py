@@ -1,0 +1,105 @@
+"""Reading accounts: the administrators' user list, and the organisations and topics their forms offer."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from clinic.accounts.models import UNUSABLE_PASSWORD, Role, User
+from clinic.extensions import db
+from clinic.organisations.models import Department, Ministry, Topic
+
+PER_PAGE = 50
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"  # can sign in
+    INVITED = "invited"  # active, but the invitation was not taken up yet: no password
+    INACTIVE = "inactive"  # deactivated by an administrator
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    text: str = ""
+    role: Role | None = None
+    ministry_id: int | None = None
+    department_id: int | None = None
+    status: UserStatus | None = None
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def status_condition(status: UserStatus) -> ColumnElement[bool]:
+    unusable = User.password_hash.startswith(UNUSABLE_PASSWORD, autoescape=True)
+    if status == UserStatus.INACTIVE:
+        return User.is_active_account.is_(False)
+    if status == UserStatus.INVITED:
+        return and_(User.is_active_account.is_(True), unusable)
+    return and_(User.is_active_account.is_(True), ~unusable)
+
+
+def filtered_users(filters: UserFilters) -> "Select[User]":
+    statement = select(User)
+    if filters.text:
+        text = filters.text.lower()
+        statement = statement.where(or_(func.lower(User.name).contains(text, autoescape=True),
+                                        func.lower(User.email).contains(text, autoescape=True)))
+    if filters.role is not None:
+        statement = statement.where(User.role == filters.role)
+    if filters.department_id is not None:
+        statement = statement.where(User.department_id == filters.department_id)
+    if filters.ministry_id is not None:
+        # A coordinator of the ministry, or an officer of one of its departments.
+        in_ministry = select(Department.id).where(Department.ministry_id == filters.ministry_id)
+        statement = statement.where(or_(User.ministry_id == filters.ministry_id, User.department_id.in_(in_ministry)))
+    if filters.status is not None:
+        statement = statement.where(status_condition(filters.status))
+    return statement
+
+
+def user_page(filters: UserFilters, page: int, per_page: int = PER_PAGE) -> UserPage:
+    """One page of the users that match `filters`, by name; a page past the last shows the last. Three queries
+    whatever the page holds (the count, the rows, their departments and ministries)."""
+    statement = filtered_users(filters)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    last = max(1, -(-total // per_page))
+    page = min(max(page, 1), last)
+    users = db.session.scalars(
+        statement.options(selectinload(User.department).joinedload(Department.ministry), selectinload(User.ministry))
+        .order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return UserPage(list(users), total, page, per_page)
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def ministries() -> list[Ministry]:
+    return list(db.session.scalars(select(Ministry).order_by(Ministry.name_th)))
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(
+        select(Department).options(selectinload(Department.ministry)).join(Department.ministry)
+        .order_by(Ministry.name_th, Department.name_th)
+    ))
+
+
+def topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.id)))
