@@ -107,9 +107,10 @@ def register_blueprints(app: Flask) -> None:
     from clinic.main.routes import bp as main_bp
     from clinic.records.routes import bp as records_bp
     from clinic.reports.routes import bp as reports_bp
+    from clinic.scheduling.routes import admin_bp as scheduling_admin_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
-    for blueprint in (main_bp, accounts_bp, scheduling_bp, bookings_bp, records_bp, reports_bp):
+    for blueprint in (main_bp, accounts_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 
