@@ -151,7 +151,7 @@ class TestAvailabilityPage:
 
 class TestDates:
     def form(self, **overrides) -> dict:
-        data = {"date-day": "2026-12-02", "date-kind": "day_off", "date-start": "", "date-end": "", "date-note": ""}
+        data = {"date-day": "2026-12-02", "date-kind": "day_off", "date-hours": "", "date-note": ""}
         data.update(overrides)
         return data
 
@@ -172,7 +172,7 @@ class TestDates:
         advisor_client.post("/advisor/availability", data=weekly_form())
         before = generated()
         response = advisor_client.post("/advisor/availability/dates", data=self.form(
-            **{"date-day": "2026-11-28", "date-kind": "extra", "date-start": "09:00", "date-end": "11:00",
+            **{"date-day": "2026-11-28", "date-kind": "extra", "date-hours": "09:00-11:00",
                "date-note": "เปิดพิเศษวันเสาร์"}))
         assert response.status_code == 302
         assert generated() == before + 2
@@ -183,10 +183,13 @@ class TestDates:
             ({"date-day": "2026-11-20"}, "date-day", "วันที่ต้องไม่อยู่ในอดีต"),
             ({"date-day": ""}, "date-day", "ระบุวันที่ให้ถูกต้อง"),
             ({"date-kind": "holiday"}, "date-kind", "ตัวเลือกไม่ถูกต้อง"),
-            ({"date-kind": "extra", "date-start": "", "date-end": "15:00"}, "date-start", "ระบุเวลาเริ่ม"),
-            ({"date-kind": "extra", "date-start": "15:00", "date-end": "13:00"}, "date-end", "เวลาสิ้นสุดต้องหลังเวลาเริ่ม"),
-            ({"date-kind": "extra", "date-start": "25:00", "date-end": "13:00"}, "date-start", "ระบุเวลาให้ถูกต้อง"),
-            ({"date-kind": "extra", "date-day": "2026-12-10", "date-start": "13:00", "date-end": "15:00"}, "date-day",
+            ({"date-kind": "extra", "date-hours": ""}, "date-hours", "ระบุเวลาเพิ่มเติม เช่น 13:00-16:00"),
+            ({"date-kind": "extra", "date-hours": "15:00-13:00"}, "date-hours", "เวลาสิ้นสุดต้องหลังเวลาเริ่ม"),
+            ({"date-kind": "extra", "date-hours": "13:00-13:30"}, "date-hours", "สั้นกว่าเวลาให้คำปรึกษาหนึ่งครั้ง (60 นาที)"),
+            ({"date-kind": "extra", "date-hours": "25:00-26:00"}, "date-hours", "ใช้เวลาแบบ 24 ชั่วโมง"),
+            ({"date-kind": "extra", "date-hours": "บ่ายโมง"}, "date-hours", "เขียนช่วงเวลาแบบ 09:00-12:00"),
+            ({"date-kind": "extra", "date-hours": "09:00-10:00, 13:00-14:00"}, "date-hours", "ระบุช่วงเวลาเดียว"),
+            ({"date-kind": "extra", "date-day": "2026-12-10", "date-hours": "13:00-15:00"}, "date-day",
              "วันที่ 10 ธ.ค. 2569 เป็นวันหยุดราชการ (วันรัฐธรรมนูญ)"),
             ({"date-note": "ก" * 301}, "date-note", "ยาวเกิน 300 ตัวอักษร"),
         ],

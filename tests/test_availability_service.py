@@ -256,7 +256,7 @@ def test_a_day_off_withdraws_that_days_free_slots_and_removing_it_brings_them_ba
 def test_extra_hours_add_slots_on_that_date(advisor, regeneration):
     save_availability(advisor, advisor, weekly(), NOW, regeneration)
     _override, plan = add_date_override(
-        advisor, advisor, DateOverrideInput(date(2026, 11, 28), "extra", time(9), time(11), "วันเสาร์พิเศษ"), NOW,
+        advisor, advisor, DateOverrideInput(date(2026, 11, 28), "extra", Hours(time(9), time(11)), "วันเสาร์พิเศษ"), NOW,
         regeneration,
     )
     assert len(plan.create) == 2
@@ -279,11 +279,10 @@ def test_a_day_off_with_a_booked_session_reports_it_and_cancels_nothing(advisor,
         (DateOverrideInput(date(2026, 11, 24), "day_off"), "day", "ไม่อยู่ในอดีต"),
         (DateOverrideInput(date(2028, 1, 4), "day_off"), "day", "ไม่เกิน 1 ปี"),
         (DateOverrideInput(date(2026, 12, 2), "holiday"), "kind", "เวลาเพิ่มเติมหรือวันหยุด"),
-        (DateOverrideInput(date(2026, 12, 2), "extra", None, time(11)), "start", "ระบุเวลาเริ่ม"),
-        (DateOverrideInput(date(2026, 12, 2), "extra", time(11), None), "end", "ระบุเวลาสิ้นสุด"),
-        (DateOverrideInput(date(2026, 12, 2), "extra", time(15), time(13)), "end", "หลังเวลาเริ่ม"),
-        (DateOverrideInput(date(2026, 12, 2), "extra", time(13), time(13, 30)), "end", "สั้นกว่า"),
-        (DateOverrideInput(date(2026, 12, 7), "extra", time(13), time(15)), "day", "วันหยุดราชการ"),
+        (DateOverrideInput(date(2026, 12, 2), "extra", None), "hours", "ระบุเวลาเพิ่มเติม"),
+        (DateOverrideInput(date(2026, 12, 2), "extra", Hours(time(15), time(13))), "hours", "หลังเวลาเริ่ม"),
+        (DateOverrideInput(date(2026, 12, 2), "extra", Hours(time(13), time(13, 30))), "hours", "สั้นกว่า"),
+        (DateOverrideInput(date(2026, 12, 7), "extra", Hours(time(13), time(15))), "day", "วันหยุดราชการ"),
         (DateOverrideInput(date(2026, 12, 2), "day_off", note="ก" * 301), "note", "ยาวเกิน"),
     ],
 )
@@ -299,12 +298,12 @@ def test_bad_dates_are_refused_next_to_their_field_and_change_nothing(advisor, r
 def test_dates_that_contradict_each_other_are_refused(advisor, regeneration):
     day = date(2026, 12, 2)
     with pytest.raises(DomainError) as refused:  # extra hours need weekly hours to take their place and length from
-        add_date_override(advisor, advisor, DateOverrideInput(day, "extra", time(13), time(15)), NOW, regeneration)
+        add_date_override(advisor, advisor, DateOverrideInput(day, "extra", Hours(time(13), time(15))), NOW, regeneration)
     assert "ประจำสัปดาห์ก่อน" in str(refused.value.message)
     save_availability(advisor, advisor, weekly(), NOW, regeneration)
-    add_date_override(advisor, advisor, DateOverrideInput(day, "extra", time(13), time(15)), NOW, regeneration)
+    add_date_override(advisor, advisor, DateOverrideInput(day, "extra", Hours(time(13), time(15))), NOW, regeneration)
     for data, message in (
-        (DateOverrideInput(day, "extra", time(14), time(16)), "ซ้อนกับเวลาเพิ่มเติม 13:00-15:00"),
+        (DateOverrideInput(day, "extra", Hours(time(14), time(16))), "ซ้อนกับเวลาเพิ่มเติม 13:00-15:00"),
         (DateOverrideInput(day, "day_off"), "ลบเวลาเพิ่มเติมก่อน"),
     ):
         with pytest.raises(DomainError) as refused:
@@ -313,7 +312,7 @@ def test_dates_that_contradict_each_other_are_refused(advisor, regeneration):
     add_date_override(advisor, advisor, DateOverrideInput(date(2026, 12, 3), "day_off"), NOW, regeneration)
     for data, message in (
         (DateOverrideInput(date(2026, 12, 3), "day_off"), "เป็นวันหยุดอยู่แล้ว"),
-        (DateOverrideInput(date(2026, 12, 3), "extra", time(13), time(15)), "เป็นวันหยุด"),
+        (DateOverrideInput(date(2026, 12, 3), "extra", Hours(time(13), time(15))), "เป็นวันหยุด"),
     ):
         with pytest.raises(DomainError) as refused:
             add_date_override(advisor, advisor, data, NOW, regeneration)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ScalarSelect, and_, exists, func, select
+from sqlalchemy import ScalarSelect, and_, exists, func, not_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
@@ -17,7 +17,7 @@ from clinic.bookings.policies import can_view_booking
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
 from clinic.organisations.models import Department, Topic, advisor_topics
-from clinic.scheduling.models import AdvisorLeave, Slot, SlotStatus
+from clinic.scheduling.models import AdvisorLeave, Slot, SlotSource, SlotStatus
 from clinic.scheduling.queries import closed_days
 from clinic.scheduling.services import BOOKING_LEAD_TIME
 
@@ -140,18 +140,20 @@ class DayColumn:
 
 
 def week_of(advisor: User, monday: date) -> list[DayColumn]:
-    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries."""
+    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries.
+    Generated slots that regeneration withdrew are left out: nobody cancelled them, the hours changed."""
     start = datetime.combine(monday, datetime.min.time(), BANGKOK)
     end = start + timedelta(days=7)
+    withdrawn = and_(Slot.status == SlotStatus.CANCELLED, Slot.source == SlotSource.GENERATED)
     slots = db.session.scalars(
         select(Slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
         .order_by(Slot.starts_at)
     ).all()
     bookings = db.session.scalars(
         select(Booking)
         .join(Booking.slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
         .options(joinedload(Booking.department))
         .order_by(Booking.id)
     ).all()

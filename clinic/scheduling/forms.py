@@ -176,7 +176,7 @@ class AvailabilityForm(Form):
 
 
 class DateOverrideForm(Form):
-    """Extra hours on one date, or a day off."""
+    """Extra hours on one date (one range, 24-hour, as in the weekly hours), or a day off."""
 
     day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
     kind = RadioField(
@@ -188,13 +188,19 @@ class DateOverrideForm(Form):
         default=DateOverrideKind.EXTRA,
         validators=[InputRequired(_l("เลือกว่าเป็นเวลาเพิ่มเติมหรือวันหยุด"))],
     )
-    start = TimeField(_l("เวลาเริ่ม"), validators=[Optional()])
-    end = TimeField(_l("เวลาสิ้นสุด"), validators=[Optional()])
+    hours = StringField(
+        _l("เวลาเพิ่มเติม (เช่น 13:00-16:00)"), validators=[Length(max=40, message=_l("ยาวเกิน 40 ตัวอักษร")), HoursList()]
+    )
     note = StringField(_l("หมายเหตุ"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
 
+    def validate_hours(self, field: StringField) -> None:
+        if len(field.hours) > 1:
+            raise StopValidation(_("ระบุช่วงเวลาเดียว เพิ่มช่วงอื่นทีละรายการ"))
+
     def override(self) -> DateOverrideInput:
+        ranges = self.hours.hours
         return DateOverrideInput(
-            day=self.day.data, kind=self.kind.data, start=self.start.data, end=self.end.data, note=self.note.data or ""
+            day=self.day.data, kind=self.kind.data, hours=ranges[0] if ranges else None, note=self.note.data or ""
         )
 
 

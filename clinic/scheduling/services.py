@@ -208,8 +208,7 @@ class AvailabilityInput:
 class DateOverrideInput:
     day: date
     kind: DateOverrideKind | str
-    start: time | None = None
-    end: time | None = None
+    hours: Hours | None = None  # the extra hours; none for a day off
     note: str = ""
 
 
@@ -369,17 +368,15 @@ def add_date_override(
         availability = db.session.scalar(select(Availability).where(Availability.advisor_id == advisor.id))
         if availability is None:
             raise DomainError(_l("บันทึกเวลาให้คำปรึกษาประจำสัปดาห์ก่อนเพิ่มเวลาเฉพาะวัน"), field="day")
-        if data.start is None:
-            raise DomainError(_l("ระบุเวลาเริ่ม"), field="start")
-        if data.end is None:
-            raise DomainError(_l("ระบุเวลาสิ้นสุด"), field="end")
-        hours = Hours(data.start, data.end)
+        if data.hours is None:
+            raise DomainError(_l("ระบุเวลาเพิ่มเติม เช่น 13:00-16:00"), field="hours")
+        hours = data.hours
         if hours.end <= hours.start:
-            raise DomainError(_l("เวลาสิ้นสุดต้องหลังเวลาเริ่ม"), field="end")
+            raise DomainError(_l("เวลาสิ้นสุดต้องหลังเวลาเริ่ม"), field="hours")
         if hours.length() < timedelta(minutes=availability.session_minutes):
             raise DomainError(
                 _l("ช่วงนี้สั้นกว่าเวลาให้คำปรึกษาหนึ่งครั้ง (%(minutes)s นาที)", minutes=availability.session_minutes),
-                field="end",
+                field="hours",
             )
         name = holiday_name(data.day)
         if name:
@@ -394,7 +391,7 @@ def add_date_override(
             if other.starts is not None and other.ends is not None and hours.overlaps(Hours(other.starts, other.ends)):
                 raise DomainError(
                     _l("ซ้อนกับเวลาเพิ่มเติม %(hours)s ของวันเดียวกัน", hours=str(Hours(other.starts, other.ends))),
-                    field="start",
+                    field="hours",
                 )
         start, end = hours.start, hours.end
     override = DateOverride(advisor_id=advisor.id, day=data.day, kind=kind, starts=start, ends=end, note=note)
