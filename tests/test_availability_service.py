@@ -402,3 +402,116 @@ def test_the_plan_shown_on_the_page_matches_what_regeneration_does(advisor, offi
     done = regenerate_slots(None, advisor, NOW, regeneration)
     assert (preview.withdraw, preview.conflicts) == (done.withdraw, done.conflicts)
     assert plan_slots(advisor, NOW, regeneration).reconciliation.conflicts == done.conflicts
+
+
+# Races between regeneration and booking (each side in its own thread, session and transaction)
+
+
+def slot_at(advisor_id: int, starts_at: datetime) -> Slot:
+    return db.session.scalar(select(Slot).where(Slot.advisor_id == advisor_id, Slot.starts_at == starts_at))
+
+
+def run(app, work, outcomes: dict, name: str, signal=None, release=None):
+    """`work()` in a thread of its own with its own session; then `signal`, wait for `release`, commit."""
+    import threading
+
+    def body():
+        with app.app_context():
+            try:
+                outcomes[name] = work()
+                if signal is not None:
+                    signal.set()
+                    release.wait(20)
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                outcomes[name] = error
+            finally:
+                if signal is not None:
+                    signal.set()
+                db.session.remove()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
+def booking_by(app, slot_id: int, officer_id: int, topic_id: int, tmp_path):
+    from clinic.accounts.models import User
+    from clinic.organisations.models import Topic
+
+    def work():
+        officer = db.session.get(User, officer_id)
+        request = BookingRequest(db.session.get(Slot, slot_id), officer.department, db.session.get(Topic, topic_id),
+                                 "ขอคำปรึกษา", [AttendeeInput("นาย ก", "นักวิเคราะห์")])
+        return book_slot(officer, request, NOW, str(tmp_path), 1000).id
+
+    return work
+
+
+def leave_taken(advisor_id: int, day: date):
+    from clinic.accounts.models import User
+
+    def work():
+        advisor = db.session.get(User, advisor_id)
+        _leave, plan = add_leave(advisor, advisor, LeaveInput(day, day), NOW, Regeneration(WEEKS, slots_holding_bookings))
+        return plan
+
+    return work
+
+
+def test_a_booking_made_while_its_slot_is_being_withdrawn_waits_and_is_refused(app, advisor, officer, topic,
+                                                                                regeneration, tmp_path):
+    import threading
+    import time as clock
+
+    save_availability(advisor, advisor, weekly(), NOW, regeneration)
+    slot_id = slot_at(advisor.id, bangkok(date(2026, 12, 1), "09:00")).id
+    ids = (advisor.id, officer.id, topic.id)
+    db.session.commit()
+    outcomes: dict = {}
+    withdrawn, release = threading.Event(), threading.Event()
+
+    regenerating = run(app, leave_taken(ids[0], date(2026, 12, 1)), outcomes, "leave", withdrawn, release)
+    assert withdrawn.wait(20)  # the slot is withdrawn, not yet committed
+    booking = run(app, booking_by(app, slot_id, ids[1], ids[2], tmp_path), outcomes, "booking")
+    clock.sleep(0.5)
+    assert booking.is_alive()  # waiting for the withdrawal to commit
+    release.set()
+    regenerating.join(20)
+    booking.join(20)
+
+    assert isinstance(outcomes["booking"], DomainError), outcomes
+    assert slot_id in outcomes["leave"].withdraw
+    db.session.rollback()
+    assert db.session.get(Slot, slot_id).status == SlotStatus.CANCELLED
+    assert count(Booking) == 0
+
+
+def test_a_withdrawal_started_while_its_slot_is_being_booked_waits_and_keeps_the_slot(app, advisor, officer, topic,
+                                                                                       regeneration, tmp_path):
+    import threading
+    import time as clock
+
+    save_availability(advisor, advisor, weekly(), NOW, regeneration)
+    slot_id = slot_at(advisor.id, bangkok(date(2026, 12, 1), "09:00")).id
+    ids = (advisor.id, officer.id, topic.id)
+    db.session.commit()
+    outcomes: dict = {}
+    booked, release = threading.Event(), threading.Event()
+
+    booking = run(app, booking_by(app, slot_id, ids[1], ids[2], tmp_path), outcomes, "booking", booked, release)
+    assert booked.wait(20)  # the booking is made, not yet committed
+    regenerating = run(app, leave_taken(ids[0], date(2026, 12, 1)), outcomes, "leave")
+    clock.sleep(0.5)
+    assert regenerating.is_alive()  # waiting for the booking to commit
+    release.set()
+    booking.join(20)
+    regenerating.join(20)
+
+    plan = outcomes["leave"]
+    assert isinstance(outcomes["booking"], int), outcomes
+    assert slot_id not in plan.withdraw and [c.slot_id for c in plan.conflicts] == [slot_id]
+    db.session.rollback()
+    assert db.session.get(Slot, slot_id).status == SlotStatus.OPEN
+    assert count(Booking) == 1

@@ -127,6 +127,9 @@ def insert_booking(
         )
         free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
         if not free:
+            earlier = booking_made_by(actor, request.submission_key)
+            if earlier is not None:  # the same form, sent a moment earlier, took the last seat and committed
+                return earlier, False
             raise Conflict(SLOT_TAKEN, field="slot")
         booking = Booking(
             reference=new_reference(now),
