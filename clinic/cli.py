@@ -112,7 +112,12 @@ def generate_slots_command(email: str | None, weeks: int | None):
     from clinic.web import request_now  # the clock, which a test may pin (NOW)
 
     regeneration = Regeneration(weeks or current_app.config["SLOT_HORIZON_WEEKS"], slots_holding_bookings)
-    query = select(User).join(Availability, Availability.advisor_id == User.id).order_by(User.id)
+    query = (
+        select(User)
+        .join(Availability, Availability.advisor_id == User.id)
+        .where(User.role == Role.ADVISOR, User.is_active_account.is_(True))  # a deactivated advisor gets no new slots
+        .order_by(User.id)
+    )
     if email:
         query = query.where(User.email == email.strip().lower())
     advisors = list(db.session.scalars(query))

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.i18n import BANGKOK
-from clinic.scheduling.models import AdvisorLeave, Availability, DateOverride, Slot, SlotSource, SlotStatus
+from clinic.scheduling.models import (
+    AdvisorLeave,
+    Availability,
+    DateOverride,
+    Slot,
+    SlotSource,
+    SlotStatus,
+    WeeklyHours,
+)
 from tests.factories import make_booking, make_slot, make_user
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -329,13 +337,18 @@ class TestGenerateCommand:
         slot = db.session.scalars(select(Slot).order_by(Slot.starts_at)).first()
         slot.status = SlotStatus.CANCELLED  # as if withdrawn by hand: the command puts it back
         idle = make_user("advisor")  # no availability: not touched
+        gone = make_user("advisor", is_active_account=False)  # deactivated: no new slots
+        db.session.add(Availability(advisor_id=gone.id, session_minutes=60, buffer_minutes=0, mode="online",
+                                    meeting_url="https://meet.opdc.go.th/x", capacity=1, valid_from=date(2026, 11, 1),
+                                    hours=[WeeklyHours(weekday=0, starts=time(9), ends=time(12))]))
         db.session.commit()
         runner = app.test_cli_runner()
 
         first = runner.invoke(args=["slots", "generate"])
         assert first.exit_code == 0, first.output
         assert f"{advisor.email}: created 1, withdrawn 0, conflicts 0, skipped 0" in first.output
-        assert idle.email not in first.output
+        assert idle.email not in first.output and gone.email not in first.output
+        assert count(Slot, Slot.advisor_id == gone.id) == 0
         slots = count(Slot)
         db.session.rollback()
 
