@@ -1,5 +1,5 @@
-"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send`, `flask files check`,
-`flask doctor`, `flask backup create|restore`."""
+"""Command-line tools: `flask users create`, `flask demo`, `flask outbox send|retry`, `flask files check`,
+`flask doctor`, `flask backup create|restore`, `flask slots generate`."""
 
 import sys
 import time
@@ -21,6 +21,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 files_cli = AppGroup("files", help="Uploaded documents on disk.")
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded documents and secret key.")
+slots_cli = AppGroup("slots", help="Advisors' slots generated from their availability.")
 
 
 @users_cli.command("create")
@@ -153,6 +154,47 @@ def check_files_command(fix: bool, minutes: int):
         sys.exit(1)
 
 
+@slots_cli.command("generate")
+@click.option("--advisor", "email", help="Only this advisor (e-mail); every advisor with availability otherwise.")
+@click.option("--weeks", type=click.IntRange(1, 52), help="Weeks ahead; SLOT_HORIZON_WEEKS by default.")
+def generate_slots_command(email: str | None, weeks: int | None):
+    """Bring generated slots in line with each advisor's availability for the coming weeks (for cron: running it
+    again changes nothing). Slots holding bookings are never touched; they are reported as conflicts."""
+    from clinic.accounts.models import User
+    from clinic.bookings.queries import slots_holding_bookings
+    from clinic.scheduling.models import Availability
+    from clinic.scheduling.services import Regeneration, regenerate_slots
+    from clinic.web import request_now  # the clock, which a test may pin (NOW)
+
+    regeneration = Regeneration(weeks or current_app.config["SLOT_HORIZON_WEEKS"], slots_holding_bookings)
+    query = (
+        select(User)
+        .join(Availability, Availability.advisor_id == User.id)
+        .where(User.role == Role.ADVISOR, User.is_active_account.is_(True))  # a deactivated advisor gets no new slots
+        .order_by(User.id)
+    )
+    if email:
+        query = query.where(User.email == email.strip().lower())
+    advisors = list(db.session.scalars(query))
+    if email and not advisors:
+        raise click.ClickException(f"no advisor with availability has the e-mail {email!r}")
+    failed = 0
+    for advisor in advisors:
+        label = advisor.email
+        try:
+            plan = regenerate_slots(None, advisor, request_now(), regeneration)
+        except DomainError as error:
+            db.session.rollback()
+            failed += 1
+            click.echo(f"{label}: not regenerated: {error.message}", err=True)
+            continue
+        db.session.commit()  # one advisor at a time: a refusal for one leaves the others done
+        click.echo(f"{label}: created {len(plan.create)}, withdrawn {len(plan.withdraw)}, "
+                   f"conflicts {len(plan.conflicts)}, skipped {len(plan.skipped)}")
+    if failed:
+        sys.exit(1)
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -229,5 +271,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(slots_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

@@ -60,6 +60,9 @@ class Defaults:
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     PROXY_COUNT = 0
 
+    # How many weeks ahead slots are generated from advisors' availability (`flask slots generate`, and on each change).
+    SLOT_HORIZON_WEEKS = 8
+
     MAIL_FROM = "OPDC Clinic <clinic@opdc.go.th>"
     MAIL_URL: str | None = None
     MAIL_CA_FILE: str | None = None  # PEM file of a private CA that signed the SMTP server's certificate

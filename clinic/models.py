@@ -12,10 +12,10 @@ from clinic.records.models import (
     InternalNote,
     RecordRevision,
 )
-from clinic.scheduling.models import AdvisorLeave, ClinicDay, Slot
+from clinic.scheduling.models import AdvisorLeave, Availability, ClinicDay, DateOverride, Slot, WeeklyHours
 
 __all__ = [
-    "Acknowledgement", "ActionItem", "AdvisorLeave", "Attendee", "AuditEvent", "Booking", "ClinicDay",
-    "ConsultationRecord", "Department", "Document", "InternalNote", "Ministry", "OutboxMessage",
-    "RecordRevision", "Slot", "Topic", "User",
+    "Acknowledgement", "ActionItem", "AdvisorLeave", "Attendee", "AuditEvent", "Availability", "Booking",
+    "ClinicDay", "ConsultationRecord", "DateOverride", "Department", "Document", "InternalNote", "Ministry",
+    "OutboxMessage", "RecordRevision", "Slot", "Topic", "User", "WeeklyHours",
 ]

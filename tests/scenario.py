@@ -124,7 +124,8 @@ def build_scenario(upload_folder: str) -> dict[str, Any]:
     db.session.flush()
     ids = {"topic": topic.id, "slot": slot.id, "pending": pending.id, "recorded": recorded.id,
            "document": document.id, "revision": revision.id, "item": item.id, "department": d.id,
-           "sister": sister.id, "attendee": recorded.attendees[0].id}
+           "sister": sister.id, "attendee": recorded.attendees[0].id, "user": officer.id, "advisor": advisor.id,
+           "admin": people["admin"].id}
     db.session.commit()
     return {"ids": ids, "people": {name: (user.id, user.email) for name, user in people.items()}}
 

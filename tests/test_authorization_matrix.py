@@ -59,6 +59,40 @@ new_slots         login  403     403       403    403         200     200       
 new_slots_post    login  403     403       403    403         422     422       403    login
 report            login  403     403       403    403         403     403       200    login
 report_csv        login  403     403       403    403         403     403       200    login
+password          login  200     200       200    200         200     200       200    login
+password_post     login  422     422       422    422         422     422       422    login
+forgot            200    200     200       200    200         200     200       200    200
+forgot_post       422    422     422       422    422         422     422       422    422
+reset             400    400     400       400    400         400     400       400    400
+reset_post        400    400     400       400    400         400     400       400    400
+invitation        400    400     400       400    400         400     400       400    400
+invitation_post   400    400     400       400    400         400     400       400    400
+users             login  403     403       403    403         403     403       200    login
+invite            login  403     403       403    403         403     403       200    login
+invite_post       login  403     403       403    403         403     403       422    login
+user              login  403     403       403    403         403     403       200    login
+user_scope        login  403     403       403    403         403     403       422    login
+user_deactivate   login  403     403       403    403         403     403       422    login
+user_reactivate   login  403     403       403    403         403     403       409    login
+user_invitation   login  403     403       403    403         403     403       409    login
+user_expertise    login  403     403       403    403         403     403       422    login
+availability      login  403     403       403    403         200     200       403    login
+availability_post login  403     403       403    403         422     422       403    login
+add_date          login  403     403       403    403         422     422       403    login
+remove_date       login  403     403       403    403         404     404       403    login
+leave             login  403     403       403    403         200     200       403    login
+leave_post        login  403     403       403    403         422     422       403    login
+remove_leave      login  403     403       403    403         404     404       403    login
+advisors          login  403     403       403    403         403     403       200    login
+advisor_availability login 403   403       403    403         403     403       200    login
+advisor_availability_post login 403 403    403    403         403     403       422    login
+advisor_add_date  login  403     403       403    403         403     403       422    login
+advisor_remove_date login 403    403       403    403         403     403       404    login
+advisor_leave     login  403     403       403    403         403     403       200    login
+advisor_leave_post login 403     403       403    403         403     403       422    login
+advisor_remove_leave login 403   403       403    403         403     403       404    login
+mail              login  403     403       403    403         403     403       200    login
+mail_retry        login  403     403       403    403         403     403       404    login
 """
 
 COLUMNS = {
@@ -112,6 +146,50 @@ CASES = {
     "new_slots_post": Case("POST", "scheduling.new_slots", "/advisor/slots/new"),
     "report": Case("GET", "reports.sessions", "/admin/reports/sessions"),
     "report_csv": Case("GET", "reports.sessions_csv", "/admin/reports/sessions.csv"),
+    # Accounts: one's own password, and the signed links (a forged token is refused to everyone).
+    "password": Case("GET", "accounts.change_password", "/account/password"),
+    "password_post": Case("POST", "accounts.change_password", "/account/password", {"current_password": ""}),
+    "forgot": Case("GET", "accounts.forgot_password", "/account/password/forgot"),
+    "forgot_post": Case("POST", "accounts.forgot_password", "/account/password/forgot", {"email": ""}),
+    "reset": Case("GET", "accounts.reset_password", "/account/password/reset/forged.token"),
+    "reset_post": Case("POST", "accounts.reset_password", "/account/password/reset/forged.token", {"password": ""}),
+    "invitation": Case("GET", "accounts.accept_invitation", "/account/invitation/forged.token"),
+    "invitation_post": Case("POST", "accounts.accept_invitation", "/account/invitation/forged.token",
+                            {"password": ""}),
+    # Administrators manage users; the actions are refused for their data (an empty form, or oneself).
+    "users": Case("GET", "users.index", "/admin/users"),
+    "invite": Case("GET", "users.invite", "/admin/users/invite"),
+    "invite_post": Case("POST", "users.invite", "/admin/users/invite", {"email": ""}),
+    "user": Case("GET", "users.detail", "/admin/users/{user}"),
+    "user_scope": Case("POST", "users.change_scope", "/admin/users/{user}/scope", {"role": ""}),
+    "user_deactivate": Case("POST", "users.deactivate", "/admin/users/{admin}/deactivate"),
+    "user_reactivate": Case("POST", "users.reactivate", "/admin/users/{user}/reactivate"),
+    "user_invitation": Case("POST", "users.resend_invitation", "/admin/users/{user}/invitation"),
+    "user_expertise": Case("POST", "users.expertise", "/admin/users/{user}/expertise", {"topics": "x"}),
+    # Availability and leave: an advisor's own, or any advisor's for an administrator; refused data, or no such row.
+    "availability": Case("GET", "scheduling.availability", "/advisor/availability"),
+    "availability_post": Case("POST", "scheduling.availability", "/advisor/availability", {"session_minutes": "0"}),
+    "add_date": Case("POST", "scheduling.add_date", "/advisor/availability/dates", {"day": ""}),
+    "remove_date": Case("POST", "scheduling.remove_date", "/advisor/availability/dates/999999/delete"),
+    "leave": Case("GET", "scheduling.leave", "/advisor/leave"),
+    "leave_post": Case("POST", "scheduling.leave", "/advisor/leave", {"first_day": ""}),
+    "remove_leave": Case("POST", "scheduling.remove_leave", "/advisor/leave/999999/delete"),
+    "advisors": Case("GET", "scheduling_admin.advisors", "/admin/advisors"),
+    "advisor_availability": Case("GET", "scheduling_admin.availability", "/admin/advisors/{advisor}/availability"),
+    "advisor_availability_post": Case("POST", "scheduling_admin.availability",
+                                      "/admin/advisors/{advisor}/availability", {"session_minutes": "0"}),
+    "advisor_add_date": Case("POST", "scheduling_admin.add_date", "/admin/advisors/{advisor}/availability/dates",
+                             {"day": ""}),
+    "advisor_remove_date": Case("POST", "scheduling_admin.remove_date",
+                                "/admin/advisors/{advisor}/availability/dates/999999/delete"),
+    "advisor_leave": Case("GET", "scheduling_admin.leave", "/admin/advisors/{advisor}/leave"),
+    "advisor_leave_post": Case("POST", "scheduling_admin.leave", "/admin/advisors/{advisor}/leave",
+                               {"first_day": ""}),
+    "advisor_remove_leave": Case("POST", "scheduling_admin.remove_leave",
+                                 "/admin/advisors/{advisor}/leave/999999/delete"),
+    # Mail waiting or failed: administrators only.
+    "mail": Case("GET", "notifications.outbox", "/admin/mail"),
+    "mail_retry": Case("POST", "notifications.retry", "/admin/mail/999999/retry"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
@@ -150,7 +228,8 @@ FORBIDDEN = {
 @pytest.fixture(scope="module")
 def world(schema, tmp_path_factory):
     """The scenario, built and committed once for the module; the tables are emptied when the module ends."""
-    with open_world(schema, tmp_path_factory.mktemp("matrix")) as world:
+    # Every person asks for a reset from the same address: the reset limit must not turn the matrix into a 429.
+    with open_world(schema, tmp_path_factory.mktemp("matrix"), PASSWORD_RESET_RATE_LIMIT="1000 per hour") as world:
         yield world
 
 

@@ -171,3 +171,35 @@ def test_users_create_refuses_bad_input(migrated_app):
                                   "--department", "กรมที่ไม่มี", "--password-stdin"], input="long-enough-password\n")
     assert unknown.exit_code != 0 and "no department" in unknown.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_existing_slots_and_their_bookings_stay_and_become_manual_when_slots_learn_their_source(migrated_app):
+    downgrade(revision="b3c5d7e9f1a2")  # before availability
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        for statement in (
+            "INSERT INTO ministries (id, name_th, name_en, abbreviation) VALUES (1, 'ก', 'M', 'ก.')",
+            "INSERT INTO departments (id, ministry_id, name_th, name_en, abbreviation) VALUES (1, 1, 'ก', 'D', 'ก.')",
+            "INSERT INTO topics (id, name_th, name_en, is_active) VALUES (1, 'หัวข้อ', 'Topic', :yes)",
+            "INSERT INTO users (id, email, name, position, role, department_id, password_hash, is_active, created_at,"
+            " language, session_version) VALUES (1, 'o@d.go.th', 'ก', '', 'officer', 1, 'x', :yes, :now, 'th', 0)",
+            "INSERT INTO slots (id, advisor_id, starts_at, ends_at, capacity, mode, location, meeting_url, status,"
+            " opened_on_closed_day, created_at) VALUES (1, 1, :now, :later, 1, 'onsite', 'ห้อง', '', 'open', :no, :now)",
+            "INSERT INTO bookings (id, reference, slot_id, slot_capacity, seat_number, department_id, topic_id,"
+            " booked_by_id, status, request_details, created_at, decline_reason, cancel_reason)"
+            " VALUES (1, 'OPDC-1', 1, 1, 1, 1, 1, 1, 'pending', 'ขอ', :now, '', '')",
+            "INSERT INTO attendees (id, booking_id, name, position) VALUES (1, 1, 'นาย ก', 'นัก')",
+        ):
+            conn.execute(text(statement), {"yes": True, "no": False, "now": now, "later": now.replace(hour=1)})
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT source FROM slots")).scalars().all() == ["manual"]
+        assert conn.execute(text("SELECT count(*) FROM bookings")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM attendees")).scalar() == 1
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE slots SET source = 'imported'"))
+    downgrade(revision="b3c5d7e9f1a2")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM bookings")).scalar() == 1
+    assert "source" not in {c["name"] for c in inspect(db.engine).get_columns("slots")}
+    assert "availabilities" not in inspect(db.engine).get_table_names()

@@ -1,12 +1,13 @@
 """Reads of bookings: loaders that check access, seat counts and the open-slot search, and the advisor's
 calendar (sessions and a week of slots). Each issues a fixed number of queries whatever the rows it returns."""
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ScalarSelect, and_, exists, func, select
+from sqlalchemy import ScalarSelect, and_, exists, func, not_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
@@ -16,7 +17,7 @@ from clinic.bookings.policies import can_view_booking
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
 from clinic.organisations.models import Department, Topic, advisor_topics
-from clinic.scheduling.models import Slot, SlotStatus
+from clinic.scheduling.models import AdvisorLeave, Slot, SlotSource, SlotStatus
 from clinic.scheduling.queries import closed_days
 from clinic.scheduling.services import BOOKING_LEAD_TIME
 
@@ -139,18 +140,20 @@ class DayColumn:
 
 
 def week_of(advisor: User, monday: date) -> list[DayColumn]:
-    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries."""
+    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries.
+    Generated slots that regeneration withdrew are left out: nobody cancelled them, the hours changed."""
     start = datetime.combine(monday, datetime.min.time(), BANGKOK)
     end = start + timedelta(days=7)
+    withdrawn = and_(Slot.status == SlotStatus.CANCELLED, Slot.source == SlotSource.GENERATED)
     slots = db.session.scalars(
         select(Slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
         .order_by(Slot.starts_at)
     ).all()
     bookings = db.session.scalars(
         select(Booking)
         .join(Booking.slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
         .options(joinedload(Booking.department))
         .order_by(Booking.id)
     ).all()
@@ -162,3 +165,61 @@ def week_of(advisor: User, monday: date) -> list[DayColumn]:
         column = by_day[to_bangkok(booking.slot.starts_at).date()]
         column.bookings.setdefault(booking.slot_id, []).append(booking)
     return columns
+
+
+def slots_holding_bookings(slot_ids: Collection[int]) -> set[int]:
+    """Those of these slots that hold an active booking; one query. Regeneration never withdraws them
+    (handed to `clinic.scheduling.services.Regeneration`)."""
+    if not slot_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Booking.slot_id)
+            .where(Booking.slot_id.in_(list(slot_ids)), Booking.status.in_(ACTIVE_STATUSES))
+            .distinct()
+        )
+    )
+
+
+def active_bookings_of(slot_ids: Collection[int]) -> dict[int, list[Booking]]:
+    """The active bookings of these slots with their departments, by slot; one query."""
+    found: dict[int, list[Booking]] = {}
+    if not slot_ids:
+        return found
+    for booking in db.session.scalars(
+        select(Booking)
+        .where(Booking.slot_id.in_(list(slot_ids)), Booking.status.in_(ACTIVE_STATUSES))
+        .options(joinedload(Booking.department))
+        .order_by(Booking.slot_id, Booking.id)
+    ):
+        found.setdefault(booking.slot_id, []).append(booking)
+    return found
+
+
+def bookings_during_leave(advisor: User, leaves: Sequence[AdvisorLeave], now: datetime) -> dict[int, list[Booking]]:
+    """Active bookings of the advisor's slots that fall on their leave (not yet over), by leave id: sessions to
+    resolve, since taking leave cancels nothing. One query, whatever the number of leaves."""
+    found: dict[int, list[Booking]] = {}
+    upcoming = [leave for leave in leaves if leave.last_day >= bangkok_today(now)]
+    if not upcoming:
+        return found
+    start = datetime.combine(min(leave.first_day for leave in upcoming), datetime.min.time(), BANGKOK)
+    end = datetime.combine(max(leave.last_day for leave in upcoming) + timedelta(days=1), datetime.min.time(), BANGKOK)
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(Booking.slot)
+        .where(
+            Slot.advisor_id == advisor.id,
+            Slot.starts_at >= max(start, now),
+            Slot.starts_at < end,
+            Booking.status.in_(ACTIVE_STATUSES),
+        )
+        .options(contains_eager(Booking.slot), joinedload(Booking.department))
+        .order_by(Slot.starts_at, Booking.id)
+    )
+    for booking in bookings:
+        day = bangkok_today(booking.slot.starts_at)
+        for leave in upcoming:
+            if leave.first_day <= day <= leave.last_day:
+                found.setdefault(leave.id, []).append(booking)
+    return found

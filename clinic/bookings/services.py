@@ -18,7 +18,7 @@ from clinic.extensions import db
 from clinic.i18n import bangkok_today, fiscal_year
 from clinic.notifications.services import notify
 from clinic.organisations.models import Department, Topic
-from clinic.scheduling.models import Slot
+from clinic.scheduling.models import Slot, SlotStatus
 from clinic.scheduling.queries import holiday_name, leave_on
 from clinic.scheduling.services import slot_is_bookable
 
@@ -114,6 +114,11 @@ def insert_booking(
     """Claim a free seat. Returns the booking and whether it was made now: when the same submission raced
     this one and won, its booking is returned instead of a refusal."""
     slot = request.slot
+    # Regeneration may be withdrawing this very slot: read its status again under a lock that waits for the
+    # withdrawal to commit (PostgreSQL; SQLite runs writers one at a time), so no booking lands on a withdrawn slot.
+    status = db.session.scalar(select(Slot.status).where(Slot.id == slot.id).with_for_update(read=True, key_share=True))
+    if status != SlotStatus.OPEN:
+        raise Conflict(_l("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), field="slot")
     for _attempt in range(slot.capacity):
         taken = set(
             db.session.scalars(

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -7,11 +7,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,7 +34,20 @@ class SlotStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SlotSource(StrEnum):
+    MANUAL = "manual"  # added one by one (or repeated weekly) on the slots page; regeneration never touches it
+    GENERATED = "generated"  # made from the advisor's availability; regeneration creates and withdraws these
+
+
+class DateOverrideKind(StrEnum):
+    EXTRA = "extra"  # hours on this date besides the weekly hours
+    DAY_OFF = "day_off"  # no sessions on this date
+
+
 MAX_CAPACITY = 20
+MIN_SESSION_MINUTES = 15
+MAX_SESSION_MINUTES = 480
+MAX_BUFFER_MINUTES = 120
 
 
 class ClinicDay(Model):
@@ -75,6 +91,12 @@ class Slot(Model):
     status: Mapped[SlotStatus] = mapped_column(EnumString(SlotStatus, 10), default=SlotStatus.OPEN)
     clinic_day_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_days.id"))
     opened_on_closed_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[SlotSource] = mapped_column(
+        EnumString(SlotSource, 10),
+        CheckConstraint(one_of("source", SlotSource), name="source_known"),
+        default=SlotSource.MANUAL,
+        server_default=SlotSource.MANUAL.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     advisor: Mapped[User] = relationship()
@@ -93,6 +115,92 @@ class AdvisorLeave(Model):
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+    advisor: Mapped[User] = relationship()
+
+
+class Availability(Model):
+    """When an advisor takes sessions: weekly hours, the length of a session and the pause after it, where
+    (a room at OPDC or a meeting link), how many departments a session takes, and the dates it applies
+    between. One per advisor; the slots of the coming weeks are generated from it (see `generation`)."""
+
+    __tablename__ = "availabilities"
+    __table_args__ = (
+        CheckConstraint(
+            f"session_minutes BETWEEN {MIN_SESSION_MINUTES} AND {MAX_SESSION_MINUTES}", name="session_range"
+        ),
+        CheckConstraint(f"buffer_minutes BETWEEN 0 AND {MAX_BUFFER_MINUTES}", name="buffer_range"),
+        CheckConstraint(f"capacity BETWEEN 1 AND {MAX_CAPACITY}", name="capacity_range"),
+        CheckConstraint(one_of("mode", SlotMode), name="mode_known"),
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    session_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[SlotMode] = mapped_column(EnumString(SlotMode, 10))
+    location: Mapped[str] = mapped_column(String(300), default="")
+    meeting_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    advisor: Mapped[User] = relationship()
+    hours: Mapped[list["WeeklyHours"]] = relationship(
+        back_populates="availability",
+        order_by=lambda: [WeeklyHours.weekday, WeeklyHours.starts],
+        cascade="all, delete-orphan",
+    )
+
+
+class WeeklyHours(Model):
+    """One range of hours on one weekday (0 Monday ... 6 Sunday), Bangkok time; a weekday may have several."""
+
+    __tablename__ = "weekly_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("ends > starts", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    availability_id: Mapped[int] = mapped_column(ForeignKey("availabilities.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+
+    availability: Mapped[Availability] = relationship(back_populates="hours")
+
+
+DAY_OFF_SQL = one_of("kind", [DateOverrideKind.DAY_OFF])
+
+
+class DateOverride(Model):
+    """A date that differs from the weekly hours: extra hours on it, or a day off."""
+
+    __tablename__ = "date_overrides"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", DateOverrideKind), name="kind_known"),
+        CheckConstraint(
+            f"({DAY_OFF_SQL} AND starts IS NULL AND ends IS NULL)"
+            f" OR (kind = '{DateOverrideKind.EXTRA}' AND starts IS NOT NULL AND ends > starts)",
+            name="hours_fit_kind",
+        ),
+        Index("ix_date_overrides_advisor_day", "advisor_id", "day"),
+        Index(
+            "uq_date_overrides_day_off", "advisor_id", "day", unique=True,
+            sqlite_where=text(DAY_OFF_SQL), postgresql_where=text(DAY_OFF_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[DateOverrideKind] = mapped_column(EnumString(DateOverrideKind, 10))
+    starts: Mapped[time | None] = mapped_column(Time)
+    ends: Mapped[time | None] = mapped_column(Time)
+    note: Mapped[str] = mapped_column(String(300), default="")
 
     advisor: Mapped[User] = relationship()
 

@@ -3,7 +3,7 @@
 from clinic.accounts.models import User
 from clinic.accounts.policies import is_admin, is_advisor
 
-__all__ = ["can_manage_calendar", "can_open_closed_day", "has_calendar"]
+__all__ = ["can_manage_any_calendar", "can_manage_calendar", "can_open_closed_day", "has_calendar"]
 
 
 def has_calendar(user: User) -> bool:
@@ -14,6 +14,11 @@ def has_calendar(user: User) -> bool:
 def can_manage_calendar(user: User, advisor: User) -> bool:
     """An advisor manages their own calendar; an administrator manages any advisor's."""
     return is_admin(user) or (is_advisor(user) and user.id == advisor.id)
+
+
+def can_manage_any_calendar(user: User) -> bool:
+    """An administrator reaches every advisor's availability and leave (the /admin/advisors pages)."""
+    return is_admin(user)
 
 
 def can_open_closed_day(user: User) -> bool:

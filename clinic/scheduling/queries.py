@@ -1,15 +1,18 @@
 """Reads of advisors' availability that need nothing above scheduling: leave and closed days.
 Calendar reads that show bookings live in `clinic.bookings.queries`."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import select
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from clinic.accounts.models import Role, User
 from clinic.extensions import db
 from clinic.i18n import bangkok_today
-from clinic.scheduling.models import AdvisorLeave, Slot
+from clinic.scheduling.models import AdvisorLeave, Availability, DateOverride, Slot, SlotSource, SlotStatus
 
 
 @lru_cache(maxsize=32)
@@ -46,3 +49,75 @@ def closed_days(slots: list[Slot]) -> set[tuple[int, date]]:
     for leave in leaves:
         closed |= {(a, d) for a, d in days if a == leave.advisor_id and leave.first_day <= d <= leave.last_day}
     return closed
+
+
+def get_advisor_or_404(advisor_id: int) -> User:
+    advisor = db.session.get(User, advisor_id)
+    if advisor is None or advisor.role != Role.ADVISOR:
+        abort(404)
+    return advisor
+
+
+def get_date_override_or_404(advisor: User, override_id: int) -> DateOverride:
+    """A date of this advisor's availability; another advisor's is not found."""
+    override = db.session.get(DateOverride, override_id)
+    if override is None or override.advisor_id != advisor.id:
+        abort(404)
+    return override
+
+
+def get_leave_or_404(advisor: User, leave_id: int) -> AdvisorLeave:
+    leave = db.session.get(AdvisorLeave, leave_id)
+    if leave is None or leave.advisor_id != advisor.id:
+        abort(404)
+    return leave
+
+
+def availability_of(advisor: User) -> Availability | None:
+    return db.session.scalar(
+        select(Availability).where(Availability.advisor_id == advisor.id).options(selectinload(Availability.hours))
+    )
+
+
+def upcoming_date_overrides(advisor: User, today: date) -> list[DateOverride]:
+    return list(
+        db.session.scalars(
+            select(DateOverride)
+            .where(DateOverride.advisor_id == advisor.id, DateOverride.day >= today)
+            .order_by(DateOverride.day, DateOverride.starts)
+        )
+    )
+
+
+def upcoming_leave(advisor: User, today: date) -> list[AdvisorLeave]:
+    return list(
+        db.session.scalars(
+            select(AdvisorLeave)
+            .where(AdvisorLeave.advisor_id == advisor.id, AdvisorLeave.last_day >= today)
+            .order_by(AdvisorLeave.first_day)
+        )
+    )
+
+
+def generated_slot_count(advisor: User, now: datetime, until: datetime) -> int:
+    """Open generated slots of the advisor from now until `until`."""
+    return db.session.scalar(
+        select(func.count(Slot.id)).where(
+            Slot.advisor_id == advisor.id,
+            Slot.source == SlotSource.GENERATED,
+            Slot.status == SlotStatus.OPEN,
+            Slot.starts_at > now,
+            Slot.starts_at < until,
+        )
+    ) or 0
+
+
+def advisors_with_availability() -> list[tuple[User, Availability | None]]:
+    """Every active advisor and their availability (None before they set it), by name; one query."""
+    rows = db.session.execute(
+        select(User, Availability)
+        .outerjoin(Availability, Availability.advisor_id == User.id)
+        .where(User.role == Role.ADVISOR, User.is_active_account.is_(True))
+        .order_by(User.name, User.id)
+    ).all()
+    return [(user, availability) for user, availability in rows]
