@@ -138,6 +138,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD, screenshot: str | N
 
 
 def log_out(page: Page) -> None:
+    page.get_by_test_id("who").click()  # the user's menu
     page.get_by_role("button", name="ออกจากระบบ").click()
     expect(page.get_by_role("link", name="เข้าสู่ระบบ")).to_be_visible()
 

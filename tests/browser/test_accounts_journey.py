@@ -40,6 +40,7 @@ def test_an_invited_officer_sets_a_password_signs_in_and_changes_it(page: Page, 
         admin_email = factories.make_user("admin", name="นางสาวดวงใจ ผู้ดูแล", email="admin@opdc.go.th").email
 
     log_in(page, admin_email)
+    page.get_by_test_id("manage-menu").click()
     page.get_by_role("link", name="ผู้ใช้", exact=True).click()
     expect(page.get_by_role("heading", name="ผู้ใช้", exact=True)).to_be_visible()
     expect(page.get_by_test_id("users")).to_contain_text("นางรัตนา ประสานงาน")
@@ -77,6 +78,7 @@ def test_an_invited_officer_sets_a_password_signs_in_and_changes_it(page: Page, 
 
     log_in(page, "anucha@diw.go.th", FIRST_PASSWORD)
     expect(page.get_by_test_id("who")).to_contain_text("นายอนุชา โรงงานดี")
+    page.get_by_test_id("who").click()
     page.get_by_role("link", name="เปลี่ยนรหัสผ่าน").click()
     page.get_by_label("รหัสผ่านปัจจุบัน").fill(FIRST_PASSWORD)
     page.get_by_label("รหัสผ่านใหม่", exact=True).fill(SECOND_PASSWORD)
