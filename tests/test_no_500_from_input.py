@@ -333,3 +333,73 @@ def test_a_control_character_in_next_is_ignored_not_a_500(world, target):
     body = urlencode({"email": world.emails["admin"], "password": PASSWORD}).encode()
     answer = submit(world, "anonymous", "POST", "/login?" + query({"next": target}), body)
     assert (answer.status, answer.location) == (302, "/")
+
+
+# --- the forms of accounts, user administration, availability, leave and mail ----------------------------------------
+
+PASSWORDS = ("correct horse battery staple 2569", "1234567890", "x" * 129, "")
+
+
+@FAST
+@given(data=st.data())
+def test_password_forms(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "current_password": field(PASSWORD, "wrong"), "new_password": field(*PASSWORDS),
+        "confirm_password": field(*PASSWORDS), "email": field(world.emails["officer"], "nobody@example.go.th"),
+    }))
+    token = data.draw(st.one_of(st.sampled_from(["forged.token", "a" * 300, "."]), st.text(max_size=40)))
+    url = data.draw(st.sampled_from([
+        "/account/password", "/account/password/forgot", f"/account/password/reset/{quote(token, safe='')}",
+        f"/account/invitation/{quote(token, safe='')}",
+    ]))
+    person = data.draw(st.sampled_from(["anonymous", "officer", "advisor"]))
+    submit(world, person, "POST", url, query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_user_administration(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "email": field("new.person@diw.go.th", world.emails["officer"]), "name": field("นายใหม่ ทดสอบ"),
+        "position": field("นักวิเคราะห์"), "role": field("officer", "coordinator", "advisor", "admin", "root"),
+        "department": field(str(ids["department"]), "0", ""), "ministry": field("1", "0", ""),
+        "language": field("th", "en", "fr"), "topics": field(str(ids["topic"]), "0"),
+        "q": field("อนุชา"), "status": field("active", "inactive", "invited"), "page": field("1", "0", "99999999"),
+    }))
+    target = data.draw(st.sampled_from([ids["user"], ids["advisor"], ids["admin"], 2**31 - 1]))
+    method, url = data.draw(st.sampled_from([
+        ("GET", "/admin/users?" + query(fields)), ("POST", "/admin/users/invite"), ("POST", f"/admin/users/{target}/scope"),
+        ("POST", f"/admin/users/{target}/deactivate"), ("POST", f"/admin/users/{target}/reactivate"),
+        ("POST", f"/admin/users/{target}/invitation"), ("POST", f"/admin/users/{target}/expertise"),
+    ]))
+    submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
+def test_availability_dates_and_leave(world, data):
+    hours = field("09:00-12:00", "09:00-12:00, 13:00-16:00", "12:00-09:00", "09:00-12:00, 11:00-13:00", "25:00-26:00")
+    fields = data.draw(st.fixed_dictionaries({
+        "mon": hours, "tue": hours, "wed": hours, "thu": hours, "fri": hours, "sat": hours, "sun": hours,
+        "session_minutes": field("60", "0", "1000"), "buffer_minutes": field("15", "-1", "600"),
+        "mode": field("onsite", "online"), "location": field("ห้องประชุม 2"),
+        "meeting_url": field("https://meet.example.go.th/a", "http://insecure.example"),
+        "capacity": field("1", "0", "1000"), "valid_from": field("2026-11-25", "2020-01-01"),
+        "valid_until": field("2027-03-31", "2026-01-01", ""), "day": field("2026-12-02", "2026-12-07", "2026-11-01"),
+        "kind": field("extra", "day_off", "holiday"), "hours": hours, "note": field("ประชุม"),
+        "first_day": field("2026-12-01", "2026-11-01"), "last_day": field("2026-12-03", "2026-11-30"),
+        "reason": field("ลาพักผ่อน"),
+    }))
+    advisor, row = world.ids["advisor"], data.draw(st.one_of(numbers, st.just("1")))
+    person, method, url = data.draw(st.sampled_from([
+        ("advisor", "POST", "/advisor/availability"), ("advisor", "POST", "/advisor/availability/dates"),
+        ("advisor", "POST", "/advisor/leave"), ("advisor", "POST", f"/advisor/leave/{quote(row, safe='')}/delete"),
+        ("advisor", "POST", f"/advisor/availability/dates/{quote(row, safe='')}/delete"),
+        ("admin", "POST", f"/admin/advisors/{advisor}/availability"),
+        ("admin", "POST", f"/admin/advisors/{advisor}/availability/dates"),
+        ("admin", "POST", f"/admin/advisors/{advisor}/leave"),
+        ("admin", "GET", "/admin/mail?" + query({"page": row})),
+        ("admin", "POST", f"/admin/mail/{quote(row, safe='')}/retry"),
+    ]))
+    submit(world, person, method, url, query(fields).encode() if method == "POST" else None)
