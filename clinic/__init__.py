@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from clinic.accounts.admin_routes import bp as users_bp
     from clinic.accounts.routes import bp as accounts_bp
+    from clinic.bookings.calendar_routes import bp as calendar_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
@@ -128,7 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp):
+                      reports_bp, notifications_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
 

@@ -12,10 +12,18 @@ from clinic.records.models import (
     InternalNote,
     RecordRevision,
 )
-from clinic.scheduling.models import AdvisorLeave, Availability, ClinicDay, DateOverride, Slot, WeeklyHours
+from clinic.scheduling.models import (
+    AdvisorLeave,
+    Availability,
+    CalendarFeed,
+    ClinicDay,
+    DateOverride,
+    Slot,
+    WeeklyHours,
+)
 
 __all__ = [
     "Acknowledgement", "ActionItem", "AdvisorLeave", "Attendee", "AuditEvent", "Availability", "Booking",
-    "ClinicDay", "ConsultationRecord", "DateOverride", "Department", "Document", "InternalNote", "Ministry",
+    "CalendarFeed", "ClinicDay", "ConsultationRecord", "DateOverride", "Department", "Document", "InternalNote", "Ministry",
     "OutboxMessage", "RecordRevision", "Slot", "Topic", "User", "WeeklyHours",
 ]

@@ -93,6 +93,11 @@ advisor_leave_post login 403     403       403    403         403     403       
 advisor_remove_leave login 403   403       403    403         403     403       404    login
 mail              login  403     403       403    403         403     403       200    login
 mail_retry        login  403     403       403    403         403     403       404    login
+booking_ics       login  200     404       200    404         200     200       200    login
+calendar_feed     404    404     404       404    404         404     404       404    404
+feed_settings     login  403     403       403    403         200     200       403    login
+feed_renew        login  403     403       403    403         200     200       403    login
+feed_revoke       login  403     403       403    403         302     302       403    login
 """
 
 COLUMNS = {
@@ -190,6 +195,13 @@ CASES = {
     # Mail waiting or failed: administrators only.
     "mail": Case("GET", "notifications.outbox", "/admin/mail"),
     "mail_retry": Case("POST", "notifications.retry", "/admin/mail/999999/retry"),
+    # Calendars: a session's .ics for whoever may view the booking; a feed's forged token is 404 to everyone; an
+    # advisor's own feed page (renewing makes a feed, undone after; revoking one that does not exist changes nothing).
+    "booking_ics": Case("GET", "calendar.booking_ics", "/bookings/{pending}/calendar.ics"),
+    "calendar_feed": Case("GET", "calendar.feed", "/calendar/forged-token-aaaaaaaaaaaaaaaaaaaaaaaa.ics"),
+    "feed_settings": Case("GET", "calendar.feed_settings", "/advisor/calendar-feed"),
+    "feed_renew": Case("POST", "calendar.renew", "/advisor/calendar-feed/renew"),
+    "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
@@ -197,7 +209,7 @@ CASES = {
 # the user: both are undone too, so the person's cookie stays good for the next request.
 SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
 WRITES = {
-    ("confirm", "advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
+    ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
 }
 

@@ -230,3 +230,18 @@ event.listen(
     DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
 )
 event.listen(Slot.__table__, "after_create", DDL(POSTGRES_NO_OVERLAP).execute_if(dialect="postgresql"))
+
+
+class CalendarFeed(Model):
+    """An advisor's private calendar feed (`/calendar/<token>.ics`), which calendar programs subscribe to without
+    signing in. Only the SHA-256 of the random token is kept: the address is shown once, when it is made; renewing
+    it replaces the hash (the old address stops working), revoking it deletes the row."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    advisor: Mapped[User] = relationship()
