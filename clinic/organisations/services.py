@@ -2,8 +2,9 @@
 
 A row updates the record holding its code (a new Thai name is a rename: same row, same id, so bookings and users
 keep pointing at it; a new ministry_code moves the department). A row whose code the database does not hold yet
-takes over a record of the same kind with the same Thai name (in the same ministry, for a department) whose own
-code the file does not use: so records made before codes existed, or by hand, are adopted instead of duplicated.
+takes over a record of the same kind with the same Thai name (in the same ministry, for a department) that still has
+the placeholder code the migration gave records made before codes existed (M12, D34, T5: a letter and the id), so
+those are adopted instead of duplicated; a record with a real code is never re-coded by its name.
 Otherwise the row creates a record. Records the file does not mention are left alone: nothing is ever deleted.
 Every problem is found before anything is written; then the changes are flushed (the caller commits once)."""
 
@@ -20,6 +21,7 @@ from clinic.organisations.importer import KINDS, ImportProblems, Problem, Row
 from clinic.organisations.models import CODE_LENGTH, Department, Ministry, Topic
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]*")
+PLACEHOLDER = re.compile(r"[MDT][0-9]+")  # migrations/versions/c4d6e8f0a2b4_organisation_codes.py
 TRUE = {"", "1", "yes", "y", "true", "ใช่"}
 FALSE = {"0", "no", "n", "false", "ไม่ใช่"}
 LIMITS = {"ministry": 200, "department": 200, "topic": 300}  # name_th and name_en, as the columns allow
@@ -180,7 +182,7 @@ def match_records(
     rows: list[Row], records: list[R], record_key: Callable[[R], tuple[str, ...]],
     row_key: Callable[[Row], tuple[str, ...]],
 ) -> dict[Row, R | None]:
-    """The record each row updates: the one with its code, or one with its name whose code the file does not use."""
+    """The record each row updates: the one with its code, or one with its name and a placeholder code."""
     by_code = {record.code: record for record in records}
     by_name = {record_key(record): record for record in records}
     file_codes = {row.code for row in rows}
@@ -189,7 +191,7 @@ def match_records(
         record = by_code.get(row.code)
         if record is None:
             candidate = by_name.get(row_key(row))
-            if candidate is not None and candidate.code not in file_codes:
+            if candidate is not None and PLACEHOLDER.fullmatch(candidate.code) and candidate.code not in file_codes:
                 record = candidate
         matched[row] = record
     return matched
