@@ -1,5 +1,5 @@
 """Command-line tools: `flask users create`, `flask demo`, `flask outbox send|retry`, `flask files check`,
-`flask doctor`, `flask backup create|restore`, `flask slots generate`."""
+`flask doctor`, `flask backup create|restore`, `flask slots generate`, `flask org import`."""
 
 import sys
 import time
@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from clinic.accounts.models import Role
 from clinic.backup import BackupError, Site, create_backup, restore_backup
@@ -22,6 +23,7 @@ outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 files_cli = AppGroup("files", help="Uploaded documents on disk.")
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded documents and secret key.")
 slots_cli = AppGroup("slots", help="Advisors' slots generated from their availability.")
+org_cli = AppGroup("org", help="Ministries, departments and topics.")
 
 
 @users_cli.command("create")
@@ -195,6 +197,44 @@ def generate_slots_command(email: str | None, weeks: int | None):
         sys.exit(1)
 
 
+@org_cli.command("import")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--builtin", is_flag=True, help="The list shipped with the app: Thai ministries, departments, OPDC topics.")
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change; write nothing.")
+def import_organisations_command(file: Path | None, builtin: bool, dry_run: bool) -> None:
+    """Load ministries, departments and topics from FILE (.csv in UTF-8, or .xlsx), matched by code: running it
+    again changes nothing. All or nothing: any problem is printed with its row number and nothing is written."""
+    from clinic.organisations.importer import ImportProblems, builtin_path, read_file
+    from clinic.organisations.services import import_organisations
+
+    if (file is None) == (not builtin):
+        raise click.UsageError("give a FILE (.csv or .xlsx) or --builtin")
+    path = builtin_path() if builtin else file
+    assert path is not None
+    try:
+        summary = import_organisations(read_file(path))
+    except ImportProblems as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            click.echo(f"{path.name}: {problem}", err=True)
+        click.echo(f"nothing imported: {len(refused.problems)} problem{'' if len(refused.problems) == 1 else 's'}",
+                   err=True)
+        sys.exit(1)
+    except IntegrityError as error:  # a change the checks did not foresee (e.g. two departments swapping names)
+        db.session.rollback()
+        click.echo(f"{path.name}: the database refused the import, nothing imported: "
+                   f"{str(error.orig).splitlines()[0]}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing written")
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -272,5 +312,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(files_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(slots_cli)
+    app.cli.add_command(org_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

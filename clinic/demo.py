@@ -10,7 +10,9 @@ from clinic.accounts.services import create_user
 from clinic.bookings.models import Attendee, Booking, BookingStatus
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today
+from clinic.organisations.importer import builtin_path, read_file
 from clinic.organisations.models import Department, Ministry, Topic
+from clinic.organisations.services import import_organisations
 from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
 from clinic.scheduling.models import Slot, SlotMode
 from clinic.scheduling.queries import holiday_name
@@ -18,40 +20,13 @@ from clinic.scheduling.services import SlotPlan, create_slots
 
 DEMO_PASSWORD = "clinic-demo-2569"
 
-MINISTRIES = [
-    ("กระทรวงอุตสาหกรรม", "Ministry of Industry", "อก.", [
-        ("สำนักงานปลัดกระทรวงอุตสาหกรรม", "Office of the Permanent Secretary", "สป.อก."),
-        ("กรมโรงงานอุตสาหกรรม", "Department of Industrial Works", "กรอ."),
-        ("กรมส่งเสริมอุตสาหกรรม", "Department of Industrial Promotion", "กสอ."),
-        ("กรมอุตสาหกรรมพื้นฐานและการเหมืองแร่", "Department of Primary Industries and Mines", "กพร."),
-        ("สำนักงานมาตรฐานผลิตภัณฑ์อุตสาหกรรม", "Thai Industrial Standards Institute", "สมอ."),
-        ("สำนักงานเศรษฐกิจอุตสาหกรรม", "Office of Industrial Economics", "สศอ."),
-        ("สำนักงานคณะกรรมการอ้อยและน้ำตาลทราย", "Office of the Cane and Sugar Board", "สอน."),
-    ]),
-    ("กระทรวงมหาดไทย", "Ministry of Interior", "มท.", [
-        ("กรมการปกครอง", "Department of Provincial Administration", "ปค."),
-        ("กรมส่งเสริมการปกครองท้องถิ่น", "Department of Local Administration", "สถ."),
-    ]),
-    ("กระทรวงคมนาคม", "Ministry of Transport", "คค.", [
-        ("กรมทางหลวง", "Department of Highways", "ทล."),
-        ("กรมการขนส่งทางบก", "Department of Land Transport", "ขบ."),
-    ]),
-]
-
-TOPICS = [
-    ("การปรับปรุงโครงสร้างการแบ่งส่วนราชการภายในกรม", "Improving a department's internal division structure"),
-    ("การดำเนินการตาม พ.ร.บ.การปฏิบัติราชการทางอิเล็กทรอนิกส์ พ.ศ. 2565", "Electronic Government Administration Act B.E. 2565"),
-    ("เกณฑ์คุณภาพการบริหารจัดการภาครัฐ (PMQA 4.0)", "Public Sector Management Quality Award 4.0"),
-    ("รางวัลเลิศรัฐ", "Public Sector Excellence Awards"),
-    ("ตัวชี้วัดการประเมินส่วนราชการ / ตัวชี้วัดร่วม (Joint KPI)", "Agency performance evaluation and Joint KPIs"),
-    ("การปรับปรุงการให้บริการประชาชนและลดขั้นตอน", "Public-service improvement and process reduction"),
-    ("การมอบอำนาจ", "Delegation of authority"),
-    ("การบริหารราชการแบบมีส่วนร่วม / รัฐบาลเปิด", "Participatory governance, open government"),
-    ("การพัฒนาสู่ราชการ 4.0 / รัฐบาลดิจิทัล", "Government 4.0, digital government"),
-    ("การอำนวยความสะดวกในการพิจารณาอนุญาต (พ.ร.บ. 2558)", "Licensing Facilitation Act"),
-    ("การทบทวนกฎหมาย กฎ ระเบียบที่เป็นอุปสรรค", "Regulatory review"),
-    ("แผนปฏิรูปองค์การ", "Organisational reform plan"),
-]
+# The demo's organisations come from the built-in list (clinic/organisations/data/thai_government.csv), with its
+# codes, so `flask org import --builtin` after `flask demo` finds them in place and changes none of them.
+DEMO_MINISTRIES = ("MIND", "MOI", "MOT")
+DEMO_DEPARTMENTS = ("MIND-OPS", "MIND-DIW", "MIND-DIPROM", "MIND-DPIM", "MIND-TISI", "MIND-OIE", "MIND-OCSB",
+                    "MOI-DOPA", "MOI-DLA", "MOT-DOH", "MOT-DLT")
+TOPIC_CODES = ("STRUCTURE", "EGOV-ACT", "PMQA", "EXCELLENCE-AWARDS", "KPI", "SERVICE", "DELEGATION", "OPEN-GOV",
+               "GOV4", "LICENSING", "REG-REVIEW", "REFORM")
 
 # (email, name, position, topic indexes, mode, room or link, weekday, start hour)
 ADVISORS = [
@@ -75,37 +50,30 @@ DEMO_LOGINS = [
 
 def load_demo(now: datetime) -> bool:
     """Load the demo data unless it is there already. Returns True when it loaded something."""
-    if db.session.scalar(select(Ministry.id).limit(1)) is not None:
+    if db.session.scalar(select(User.id).where(User.email == "admin@opdc.go.th")) is not None:
         return False
-    ministries = {}
-    departments = {}
-    for name_th, name_en, abbr, depts in MINISTRIES:
-        ministry = Ministry(name_th=name_th, name_en=name_en, abbreviation=abbr)
-        db.session.add(ministry)
-        ministries[abbr] = ministry
-        for d_th, d_en, d_abbr in depts:
-            department = Department(ministry=ministry, name_th=d_th, name_en=d_en, abbreviation=d_abbr)
-            db.session.add(department)
-            departments[(abbr, d_abbr)] = department
-    topics = [Topic(name_th=th, name_en=en) for th, en in TOPICS]
-    db.session.add_all(topics)
-    db.session.flush()
+    wanted = set(DEMO_MINISTRIES) | set(DEMO_DEPARTMENTS) | set(TOPIC_CODES)
+    import_organisations([row for row in read_file(builtin_path()) if row.code in wanted])
+    ministries = {m.code: m for m in db.session.scalars(select(Ministry).where(Ministry.code.in_(DEMO_MINISTRIES)))}
+    departments = {d.code: d for d in db.session.scalars(select(Department).where(Department.code.in_(DEMO_DEPARTMENTS)))}
+    by_code = {t.code: t for t in db.session.scalars(select(Topic).where(Topic.code.in_(TOPIC_CODES)))}
+    topics = [by_code[code] for code in TOPIC_CODES]
 
     admin = create_user(None, email="admin@opdc.go.th", name="นางสาวดวงใจ ผู้ดูแล", role=Role.ADMIN,
                         password=DEMO_PASSWORD, now=now, position="เจ้าหน้าที่บริหารระบบ")
     officers = [
         create_user(admin, email="officer@diw.go.th", name="นายอนุชา โรงงานดี", role=Role.OFFICER,
-                    department=departments[("อก.", "กรอ.")], password=DEMO_PASSWORD, now=now,
+                    department=departments["MIND-DIW"], password=DEMO_PASSWORD, now=now,
                     position="นักจัดการงานทั่วไปชำนาญการ"),
         create_user(admin, email="officer@diprom.go.th", name="นางสาวพิมพ์ชนก ส่งเสริม", role=Role.OFFICER,
-                    department=departments[("อก.", "กสอ.")], password=DEMO_PASSWORD, now=now,
+                    department=departments["MIND-DIPROM"], password=DEMO_PASSWORD, now=now,
                     position="นักวิเคราะห์นโยบายและแผนชำนาญการ"),
         create_user(admin, email="officer@dla.go.th", name="นายธนากร ท้องถิ่น", role=Role.OFFICER,
-                    department=departments[("มท.", "สถ.")], password=DEMO_PASSWORD, now=now,
+                    department=departments["MOI-DLA"], password=DEMO_PASSWORD, now=now,
                     position="นักทรัพยากรบุคคลชำนาญการ"),
     ]
     create_user(admin, email="coordinator@industry.go.th", name="นางรัตนา ประสานงาน", role=Role.COORDINATOR,
-                ministry=ministries["อก."], password=DEMO_PASSWORD, now=now,
+                ministry=ministries["MIND"], password=DEMO_PASSWORD, now=now,
                 position="ผู้อำนวยการกองยุทธศาสตร์และแผนงาน")
 
     advisors = []

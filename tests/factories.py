@@ -30,7 +30,7 @@ def unique() -> int:
 
 def make_ministry(**overrides) -> Ministry:
     n = unique()
-    values = {"name_th": f"กระทรวงทดสอบ {n}", "name_en": f"Ministry {n}", "abbreviation": f"ทส{n}."}
+    values = {"code": f"TEST-M{n}", "name_th": f"กระทรวงทดสอบ {n}", "name_en": f"Ministry {n}", "abbreviation": f"ทส{n}."}
     ministry = Ministry(**{**values, **overrides})
     db.session.add(ministry)
     db.session.flush()
@@ -39,7 +39,7 @@ def make_ministry(**overrides) -> Ministry:
 
 def make_department(ministry: Ministry | None = None, **overrides) -> Department:
     n = unique()
-    values = {"name_th": f"กรมทดสอบ {n}", "name_en": f"Department {n}", "abbreviation": f"กท{n}."}
+    values = {"code": f"TEST-D{n}", "name_th": f"กรมทดสอบ {n}", "name_en": f"Department {n}", "abbreviation": f"กท{n}."}
     department = Department(ministry=ministry or make_ministry(), **{**values, **overrides})
     db.session.add(department)
     db.session.flush()
@@ -48,7 +48,7 @@ def make_department(ministry: Ministry | None = None, **overrides) -> Department
 
 def make_topic(**overrides) -> Topic:
     n = unique()
-    topic = Topic(**{"name_th": f"หัวข้อ {n}", "name_en": f"Topic {n}", **overrides})
+    topic = Topic(**{"code": f"TEST-T{n}", "name_th": f"หัวข้อ {n}", "name_en": f"Topic {n}", **overrides})
     db.session.add(topic)
     db.session.flush()
     return topic

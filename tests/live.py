@@ -95,9 +95,9 @@ def seed(url: str, officers: int, capacities: Sequence[int], *, tag: str = "benc
         else:
             db.create_all()
         now = datetime.now(UTC)
-        ministry = Ministry(name_th="กระทรวงทดสอบภาระ", name_en="Bench Ministry", abbreviation="ทภ.")
-        department = Department(ministry=ministry, name_th="กรมทดสอบภาระ", name_en="Bench Dept", abbreviation="กภ.")
-        topic = Topic(name_th="การปรับปรุงโครงสร้าง (ทดสอบภาระ)", name_en="Bench topic")
+        ministry = Ministry(code="BENCH", name_th="กระทรวงทดสอบภาระ", name_en="Bench Ministry", abbreviation="ทภ.")
+        department = Department(code="BENCH-D", ministry=ministry, name_th="กรมทดสอบภาระ", name_en="Bench Dept", abbreviation="กภ.")
+        topic = Topic(code="BENCH-T", name_th="การปรับปรุงโครงสร้าง (ทดสอบภาระ)", name_en="Bench topic")
         cheap_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         advisor = User(email=f"advisor.{tag}@bench.go.th", name="ที่ปรึกษา ทดสอบ", position="ที่ปรึกษา",
                        role="advisor", password_hash=cheap_hash, created_at=now)

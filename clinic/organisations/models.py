@@ -3,11 +3,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import Model, db
 
+CODE_LENGTH = 40  # a stable key chosen by OPDC (see clinic/organisations/data/thai_government.csv); never shown as a name
+
 
 class Ministry(Model):
     __tablename__ = "ministries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True, index=True)  # a unique index: in place on SQLite too
     name_th: Mapped[str] = mapped_column(String(200), unique=True)
     name_en: Mapped[str] = mapped_column(String(200))
     abbreviation: Mapped[str] = mapped_column(String(30))
@@ -21,12 +24,14 @@ class Ministry(Model):
 
 
 class Department(Model):
-    """A department (กรม) or office under a ministry. Abbreviations repeat across ministries."""
+    """A department (กรม) or office under a ministry. Abbreviations repeat across ministries; the code does not, and
+    it stays when the department is renamed or moves to another ministry."""
 
     __tablename__ = "departments"
     __table_args__ = (UniqueConstraint("ministry_id", "name_th"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True, index=True)  # a unique index: in place on SQLite too
     ministry_id: Mapped[int] = mapped_column(ForeignKey("ministries.id"), index=True)
     name_th: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -52,6 +57,7 @@ class Topic(Model):
     __tablename__ = "topics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True, index=True)  # a unique index: in place on SQLite too
     name_th: Mapped[str] = mapped_column(String(300), unique=True)
     name_en: Mapped[str] = mapped_column(String(300))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
