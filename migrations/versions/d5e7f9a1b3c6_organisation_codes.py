@@ -1,16 +1,16 @@
 """ministries, departments and topics carry a stable code: `flask org import` matches rows by it, so a renamed
 department keeps its row (and its bookings)
 
-Revision ID: c4d6e8f0a2b4
-Revises: b3a1c5d7e9f2
+Revision ID: d5e7f9a1b3c6
+Revises: c4d6e8f0a2b4
 Create Date: 2026-12-02 10:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c4d6e8f0a2b4"
-down_revision = "b3a1c5d7e9f2"
+revision = "d5e7f9a1b3c6"
+down_revision = "c4d6e8f0a2b4"
 branch_labels = None
 depends_on = None
 
