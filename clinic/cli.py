@@ -1,5 +1,5 @@
 """Command-line tools: `flask users create`, `flask demo`, `flask outbox send|retry`, `flask files check`,
-`flask doctor`, `flask backup create|restore`, `flask slots generate`."""
+`flask doctor`, `flask backup create|restore`, `flask slots generate`, `flask bookings expire`."""
 
 import sys
 import time
@@ -22,6 +22,7 @@ outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
 files_cli = AppGroup("files", help="Uploaded documents on disk.")
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded documents and secret key.")
 slots_cli = AppGroup("slots", help="Advisors' slots generated from their availability.")
+bookings_cli = AppGroup("bookings", help="Bookings' lifecycle.")
 
 
 @users_cli.command("create")
@@ -195,6 +196,18 @@ def generate_slots_command(email: str | None, weeks: int | None):
         sys.exit(1)
 
 
+@bookings_cli.command("expire")
+def expire_bookings_command() -> None:
+    """Mark requests still pending when their session began as expired, freeing their seats and telling the
+    department (for cron: running it again changes nothing)."""
+    from clinic.bookings.services import expire_pending
+    from clinic.web import request_now  # the clock, which a test may pin (NOW)
+
+    expired = expire_pending(request_now())
+    db.session.commit()
+    click.echo(f"expired {len(expired)}" + "".join(f"\n{booking.reference}" for booking in expired))
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -272,5 +285,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(files_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(slots_cli)
+    app.cli.add_command(bookings_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)
