@@ -80,7 +80,7 @@ def race(base: str, seeded: Seeded, row: Row) -> None:
     outcomes: list[str] = ["error: no answer"] * len(clients)
 
     def attempt(i: int, client: Client, token: str) -> None:
-        form = booking_form(token, seeded.department_id, i)
+        form = booking_form(token, seeded.department_ids[i], i)
         barrier.wait()
         try:
             answer = client.send("POST", form_path, form)

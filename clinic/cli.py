@@ -1,5 +1,6 @@
 """Command-line tools: `flask users create`, `flask demo`, `flask outbox send|retry`, `flask files check`,
-`flask doctor`, `flask backup create|restore`, `flask slots generate`, `flask org import`."""
+`flask doctor`, `flask backup create|restore`, `flask slots generate`, `flask org import`,
+`flask bookings expire`."""
 
 import sys
 import time
@@ -24,6 +25,7 @@ files_cli = AppGroup("files", help="Uploaded documents on disk.")
 backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded documents and secret key.")
 slots_cli = AppGroup("slots", help="Advisors' slots generated from their availability.")
 org_cli = AppGroup("org", help="Ministries, departments and topics.")
+bookings_cli = AppGroup("bookings", help="Bookings' lifecycle.")
 
 
 @users_cli.command("create")
@@ -235,6 +237,18 @@ def import_organisations_command(file: Path | None, builtin: bool, dry_run: bool
         click.echo("dry run: nothing written")
 
 
+@bookings_cli.command("expire")
+def expire_bookings_command() -> None:
+    """Mark requests still pending when their session began as expired, freeing their seats and telling the
+    department (for cron: running it again changes nothing)."""
+    from clinic.bookings.services import expire_pending
+    from clinic.web import request_now  # the clock, which a test may pin (NOW)
+
+    expired = expire_pending(request_now())
+    db.session.commit()
+    click.echo(f"expired {len(expired)}" + "".join(f"\n{booking.reference}" for booking in expired))
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -313,5 +327,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(slots_cli)
     app.cli.add_command(org_cli)
+    app.cli.add_command(bookings_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

@@ -60,6 +60,16 @@ class Defaults:
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     PROXY_COUNT = 0
 
+    # The booking rules (clinic/bookings/rules.py), shown to officers on the booking page and enforced by the services:
+    # a slot is booked at least this many working days ahead (weekends and Thai public holidays skipped) and at most
+    # this many days ahead; a department cancels up to this many hours before the start (the slot's advisor and
+    # administrators also after it); a department holds at most this many active (pending or confirmed, future)
+    # bookings at once. One seat per department in a slot is not a setting: the database holds it.
+    BOOKING_MIN_NOTICE_WORKING_DAYS = 2
+    BOOKING_MAX_DAYS_AHEAD = 90
+    BOOKING_CANCEL_CUTOFF_HOURS = 24
+    BOOKING_MAX_ACTIVE_PER_DEPARTMENT = 3
+
     # How many weeks ahead slots are generated from advisors' availability (`flask slots generate`, and on each change).
     SLOT_HORIZON_WEEKS = 8
 
@@ -72,8 +82,14 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
 
 
+BOOKING_RULE_KEYS = {  # each a whole number, at least this
+    "BOOKING_MIN_NOTICE_WORKING_DAYS": 0, "BOOKING_MAX_DAYS_AHEAD": 1, "BOOKING_CANCEL_CUTOFF_HOURS": 0,
+    "BOOKING_MAX_ACTIVE_PER_DEPARTMENT": 1,
+}
+
 ENVIRONMENT_KEYS = (
     "SECRET_KEY", "MAIL_URL", "MAIL_FROM", "BASE_URL", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT",
+    *BOOKING_RULE_KEYS,
 )
 
 
@@ -144,6 +160,8 @@ def check_settings(config: MutableMapping[str, Any]) -> None:
     config["SESSION_COOKIE_SECURE"] = boolean("SESSION_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE"))
     check_secret_key(config.get("SECRET_KEY"), testing=bool(config.get("TESTING")))
     check_upload_limits(config)
+    for key, minimum in BOOKING_RULE_KEYS.items():
+        config[key] = whole_number(key, config.get(key), minimum=minimum)
 
 
 def check_database_url(url: object) -> str:

@@ -42,7 +42,7 @@ book_post         login  422     422       422    422         403     403       
 detail            login  200     404       200    404         200     200       200    login
 detail_pending    login  200     404       200    404         200     200       200    login
 document          login  200     404       200    404         200     200       200    login
-cancel            login  422     404       422    404         422     403       403    login
+cancel            login  422     404       422    404         422     403       422    login
 confirm           login  403     404       403    404         302     403       403    login
 decline           login  403     404       403    404         422     403       403    login
 note              login  403     404       403    404         302     302       302    login

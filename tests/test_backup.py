@@ -19,6 +19,7 @@ from clinic.audit.services import record_event
 from clinic.backup import BackupError, Site, create_backup, restore_backup
 from clinic.bookings.documents import Upload
 from clinic.bookings.models import Booking, Document
+from clinic.bookings.rules import BookingRules
 from clinic.bookings.services import book_slot, confirm_booking
 from clinic.extensions import db
 from tests import factories
@@ -227,7 +228,8 @@ def test_a_backup_taken_while_bookings_are_written_restores_a_consistent_state(s
                     writer = db.session.get(User, ids[1])
                     request = request_for(db.session.get(Slot, slot_id), writer.department,
                                           db.session.get(Topic, ids[0]), document=Upload("ผัง.pdf", PDF))
-                    book_slot(writer, request, NOW, str(site.upload_folder), MAX)
+                    book_slot(writer, request, NOW, str(site.upload_folder), MAX,
+                              BookingRules(max_active_per_department=len(ids[2])))
                     db.session.commit()
                     started.set()
             except BaseException as error:  # reported by the test, not lost in the thread

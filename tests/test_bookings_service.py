@@ -20,7 +20,7 @@ from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage
 from clinic.scheduling.models import AdvisorLeave
-from tests.factories import NOW, make_slot
+from tests.factories import NOW, make_slot, make_user
 
 MAX = 10 * 1024 * 1024
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -71,20 +71,23 @@ def test_officer_books_a_seat_with_reference_audit_and_mail(officer, department,
     assert recipients == {officer.email, slot.advisor.email}
 
 
-def test_second_booking_of_a_single_seat_slot_is_refused_as_taken(officer, colleague, department, topic, slot, tmp_path):
+def test_second_booking_of_a_single_seat_slot_is_refused_as_taken(officer, other_department_officer, department, topic,
+                                                                   slot, tmp_path):
     book(officer, request_for(slot, department, topic), tmp_path)
     with pytest.raises(Conflict) as refused:
-        book(colleague, request_for(slot, department, topic), tmp_path)
+        book(other_department_officer, request_for(slot, other_department_officer.department, topic), tmp_path)
     assert "เพิ่งถูกจอง" in str(refused.value.message)
     assert active_count(slot) == 1
 
 
-def test_capacity_three_takes_three_bookings_then_refuses(officer, department, topic, advisor, tmp_path):
+def test_capacity_three_takes_three_bookings_then_refuses(topic, advisor, tmp_path):
     slot = make_slot(advisor, capacity=3)
-    seats = [book(officer, request_for(slot, department, topic), tmp_path).seat_number for _ in range(3)]
+    officers = [make_user("officer") for _ in range(4)]
+    seats = [book(o, request_for(slot, o.department, topic), tmp_path).seat_number for o in officers[:3]]
     assert seats == [1, 2, 3]
-    with pytest.raises(Conflict):
-        book(officer, request_for(slot, department, topic), tmp_path)
+    with pytest.raises(Conflict) as refused:
+        book(officers[3], request_for(slot, officers[3].department, topic), tmp_path)
+    assert "เพิ่งถูกจอง" in str(refused.value.message)
 
 
 def test_cancelling_frees_the_seat(officer, colleague, department, topic, slot, tmp_path):
@@ -199,6 +202,9 @@ def test_cancel_rules(officer, other_department_officer, advisor, booking):
         cancel_booking(officer, booking, "", NOW)
     with pytest.raises(NotAllowed):  # the session has started
         cancel_booking(officer, booking, "สายไป", booking.slot.starts_at + timedelta(minutes=1))
+    with pytest.raises(DomainError) as refused:  # inside the cut-off: 24 hours before the start
+        cancel_booking(officer, booking, "สายไป", booking.slot.starts_at - timedelta(minutes=1))
+    assert refused.value.field == "reason" and "24 ชั่วโมง" in str(refused.value.message)
     cancel_booking(officer, booking, "ติดภารกิจ", NOW)
     with pytest.raises(NotAllowed):  # already cancelled
         cancel_booking(officer, booking, "อีกครั้ง", NOW)

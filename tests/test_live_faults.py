@@ -94,7 +94,7 @@ def prepared(base: str, seeded: Seeded) -> list[Attempt]:
     paths = [f"/book/{seeded.topic_id}/slots/{slot}" for slot in seeded.slot_ids]
     clients = signed_in([base], seeded.emails, paths)
     return [Attempt(n, seeded.emails[n], client, paths[n],
-                    booking_form(token, seeded.department_id, n, submission_key=uuid.uuid4().hex))
+                    booking_form(token, seeded.department_ids[n], n, submission_key=uuid.uuid4().hex))
             for n, (client, token) in enumerate(clients)]
 
 
@@ -193,7 +193,7 @@ def test_the_database_restarted_under_traffic_costs_no_500_and_gunicorn_recovers
                     if stop.is_set():
                         return
                     path = paths[j + officers * r]
-                    form = booking_form(token, seeded.department_id, r, submission_key=uuid.uuid4().hex)
+                    form = booking_form(token, seeded.department_ids[j], r, submission_key=uuid.uuid4().hex)
                     for what, call in (("casefile", lambda: client.send("GET", "/casefile")),
                                        ("form", lambda p=path: client.send("GET", p)),
                                        ("booking", lambda p=path, f=form: client.send("POST", p, f))):
@@ -233,7 +233,7 @@ def test_the_database_restarted_under_traffic_costs_no_500_and_gunicorn_recovers
             after = [client.send("GET", "/casefile").status for client, _ in clients for _ in range(3)]
             retried = [booked_id(client.send("POST", path, form)) for client, path, form in unsure]
             spare = paths[officers * rounds:]
-            fresh = [booked_id(client.send("POST", spare[j], booking_form(token, seeded.department_id, 99)))
+            fresh = [booked_id(client.send("POST", spare[j], booking_form(token, seeded.department_ids[j], 99)))
                      for j, (client, token) in enumerate(clients)]
             assert after == [200] * len(after)
             assert None not in retried and None not in fresh

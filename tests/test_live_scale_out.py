@@ -85,7 +85,7 @@ def test_a_slots_capacity_holds_across_two_instances(pair: Pair) -> None:
     answers: list[Answer | str] = ["no answer"] * RACERS
 
     def attempt(i: int, client: Client, token: str) -> None:
-        form = booking_form(token, seeded.department_id, i)
+        form = booking_form(token, seeded.department_ids[i], i)
         barrier.wait()
         try:
             answers[i] = client.send("POST", path, form, base=pair.bases[(i + 1) % 2])  # the other instance
@@ -122,7 +122,7 @@ def test_a_session_and_its_csrf_token_hold_whichever_instance_answers(pair: Pair
     client = Client(pair.a.base)
     client.login(seeded.emails[RACERS])
     token = client.csrf(path, base=pair.b.base)
-    answer = client.send("POST", path, booking_form(token, seeded.department_id, 0), base=pair.a.base)
+    answer = client.send("POST", path, booking_form(token, seeded.department_ids[RACERS], 0), base=pair.a.base)
     booking = booked_id(answer)
     assert booking is not None, (answer.status, answer.location, answer.body[:300])
     receipt = client.send("GET", f"/bookings/{booking}", base=pair.b.base)

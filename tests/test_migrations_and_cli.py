@@ -203,3 +203,47 @@ def test_existing_slots_and_their_bookings_stay_and_become_manual_when_slots_lea
         assert conn.execute(text("SELECT count(*) FROM bookings")).scalar() == 1
     assert "source" not in {c["name"] for c in inspect(db.engine).get_columns("slots")}
     assert "availabilities" not in inspect(db.engine).get_table_names()
+
+
+def test_booking_rules_migration_keeps_bookings_allows_expired_and_one_seat_per_department(migrated_app):
+    downgrade(revision="d5e7f9a1b3c6")  # before the booking rules
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    booking = ("INSERT INTO bookings (id, reference, slot_id, slot_capacity, seat_number, department_id, topic_id,"
+               " booked_by_id, status, request_details, created_at, decline_reason, cancel_reason)"
+               " VALUES (:id, :ref, 1, 3, :seat, 1, 1, 1, :status, 'ขอ', :now, '', '')")
+    with db.engine.begin() as conn:
+        for statement in (
+            "INSERT INTO ministries (id, name_th, name_en, abbreviation) VALUES (1, 'ก', 'M', 'ก.')",
+            "INSERT INTO departments (id, ministry_id, name_th, name_en, abbreviation) VALUES (1, 1, 'ก', 'D', 'ก.')",
+            "INSERT INTO topics (id, name_th, name_en, is_active) VALUES (1, 'หัวข้อ', 'Topic', :yes)",
+            "INSERT INTO users (id, email, name, position, role, department_id, password_hash, is_active, created_at,"
+            " language, session_version) VALUES (1, 'o@d.go.th', 'ก', '', 'officer', 1, 'x', :yes, :now, 'th', 0)",
+            "INSERT INTO slots (id, advisor_id, starts_at, ends_at, capacity, mode, location, meeting_url, status,"
+            " opened_on_closed_day, created_at, source)"
+            " VALUES (1, 1, :now, :later, 3, 'onsite', 'ห้อง', '', 'open', :no, :now, 'manual')",
+        ):
+            conn.execute(text(statement), {"yes": True, "no": False, "now": now, "later": now.replace(hour=1)})
+        for id_, seat, status in ((1, 1, "confirmed"), (2, 2, "pending"), (3, 3, "declined")):
+            conn.execute(text(booking), {"id": id_, "ref": f"OPDC-{id_}", "seat": seat, "status": status, "now": now})
+        conn.execute(text("INSERT INTO attendees (id, booking_id, name, position) VALUES (1, 1, 'นาย ก', 'นัก')"))
+    upgrade()
+    with db.engine.connect() as conn:
+        statuses = dict(conn.execute(text("SELECT id, status FROM bookings ORDER BY id")).all())
+        assert statuses == {1: "confirmed", 2: "cancelled", 3: "declined"}  # the second seat of one department
+        assert conn.execute(text("SELECT count(*) FROM attendees")).scalar() == 1
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text(booking), {"id": 4, "ref": "OPDC-4", "seat": 2, "status": "pending", "now": now})
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE bookings SET status = 'expired' WHERE id = 1"))
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE bookings SET status = 'lost' WHERE id = 3"))
+    downgrade(revision="d5e7f9a1b3c6")
+    with db.engine.connect() as conn:
+        statuses = dict(conn.execute(text("SELECT id, status FROM bookings ORDER BY id")).all())
+        assert statuses == {1: "cancelled", 2: "cancelled", 3: "declined"}
+        assert conn.execute(text("SELECT count(*) FROM attendees")).scalar() == 1
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE bookings SET status = 'expired' WHERE id = 3"))
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM bookings")).scalar() == 3

@@ -32,7 +32,7 @@ def test_who_sees_a_departments_booking(someone, booking, person, sees):
 @pytest.mark.parametrize(
     ("person", "may"),
     [("officer", True), ("colleague", True), ("sister_officer", False), ("other_department_officer", False),
-     ("coordinator", True), ("advisor", True), ("other_advisor", False), ("admin", False)],
+     ("coordinator", True), ("advisor", True), ("other_advisor", False), ("admin", True)],
 )
 def test_who_cancels_a_booking_before_it_starts(someone, booking, person, may):
     assert can_cancel_booking(someone, booking, NOW) is may

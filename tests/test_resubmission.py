@@ -3,6 +3,7 @@ the second sending finds the booking the first made, instead of a refusal or a s
 
 import http.client
 import threading
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -45,8 +46,10 @@ def test_a_new_submission_is_a_new_booking_and_keys_belong_to_their_user(officer
                                                                          advisor, tmp_path):
     slot = make_slot(advisor, capacity=3)
     mine = book_slot(officer, request_with_key(slot, department, topic, "k1"), NOW, str(tmp_path), 1024)
-    other = book_slot(officer, request_with_key(slot, department, topic, "k2"), NOW, str(tmp_path), 1024)
-    theirs = book_slot(colleague, request_with_key(slot, department, topic, "k1"), NOW, str(tmp_path), 1024)
+    second_slot = make_slot(advisor, NOW + timedelta(days=8))  # one seat per department in a slot
+    other = book_slot(officer, request_with_key(second_slot, department, topic, "k2"), NOW, str(tmp_path), 1024)
+    third_slot = make_slot(advisor, NOW + timedelta(days=9))
+    theirs = book_slot(colleague, request_with_key(third_slot, department, topic, "k1"), NOW, str(tmp_path), 1024)
     assert len({mine.id, other.id, theirs.id}) == 3
 
 

@@ -87,8 +87,9 @@ class TestBooking:
         assert "เลือกส่วนราชการในความรับผิดชอบของคุณ" in response.get_data(as_text=True)
         assert count(Booking) == 0
 
-    def test_a_taken_slot_says_so_and_a_500_never_happens(self, login, officer, colleague, department, topic, slot):
-        make_booking(slot, colleague, topic)
+    def test_a_taken_slot_says_so_and_a_500_never_happens(self, login, officer, other_department_officer, department,
+                                                           topic, slot):
+        make_booking(slot, other_department_officer, topic)
         response = login(officer).post(f"/book/{topic.id}/slots/{slot.id}", data=booking_form(department=department.id))
         assert response.status_code == 409
         assert "ช่วงเวลานี้เพิ่งถูกจองไป" in response.get_data(as_text=True)

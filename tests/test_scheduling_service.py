@@ -134,7 +134,7 @@ def test_open_slots_lists_free_future_slots_of_experts_only(advisor, other_topic
 
 
 def test_open_slots_hide_holidays_and_leave_unless_opened_by_an_administrator(advisor, topic):
-    working = make_slot(advisor, NOW + timedelta(days=1))
+    working = make_slot(advisor, NOW + timedelta(days=2))  # the minimum notice: two working days
     make_slot(advisor, NOW + timedelta(days=15))  # 10 December 2026, Constitution Day
     opened = make_slot(advisor, NOW + timedelta(days=15, hours=3), opened_on_closed_day=True)
     on_leave = make_slot(advisor, NOW + timedelta(days=8))

@@ -26,6 +26,7 @@ class BookingStatus(StrEnum):
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # still pending when the session began: nobody decided in time (`expire_pending`)
 
 
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)  # those that hold a seat
@@ -43,7 +44,7 @@ class Booking(Model):
 
     Capacity is enforced by the database: an active booking holds a seat number between 1 and the
     slot's capacity (the composite foreign key copies the capacity in), and a partial unique index
-    lets only one active booking hold each seat."""
+    lets only one active booking hold each seat; another lets a department hold one active seat of a slot."""
 
     __tablename__ = "bookings"
     __table_args__ = (
@@ -56,6 +57,15 @@ class Booking(Model):
             "uq_bookings_active_seat",
             "slot_id",
             "seat_number",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+        # One seat per department in a slot: a group slot is shared among departments, not taken by one.
+        Index(
+            "uq_bookings_active_department",
+            "slot_id",
+            "department_id",
             unique=True,
             sqlite_where=text(ACTIVE_SQL),
             postgresql_where=text(ACTIVE_SQL),

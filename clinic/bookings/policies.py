@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from clinic.accounts.models import User
-from clinic.accounts.policies import can_view_department, is_advisor, is_department_user
+from clinic.accounts.policies import can_view_department, is_admin, is_advisor, is_department_user
 from clinic.bookings.models import Booking, BookingStatus
 from clinic.i18n import as_utc
 from clinic.organisations.models import Department
@@ -25,12 +25,17 @@ def is_slot_advisor(user: User, booking: Booking) -> bool:
 
 
 def can_cancel_booking(user: User, booking: Booking, now: datetime) -> bool:
-    """The department cancels its own active booking before the session starts; so may the advisor."""
+    """The department cancels its own active booking before the session starts; so may the slot's advisor and
+    administrators. (The department's own cut-off before the start is a booking rule, in `cancel_booking`.)"""
     if not booking.is_active or as_utc(booking.slot.starts_at) <= now:
         return False
-    return can_book_for(user, booking.department) or is_slot_advisor(user, booking)
+    return can_book_for(user, booking.department) or is_slot_advisor(user, booking) or is_admin(user)
 
 
 def can_decide_booking(user: User, booking: Booking, now: datetime) -> bool:
-    """Only the advisor whose slot it is confirms or declines a pending request, before the session."""
-    return booking.status == BookingStatus.PENDING and is_slot_advisor(user, booking) and as_utc(booking.slot.ends_at) > now
+    """Only the advisor whose slot it is confirms or declines a pending request, before the session starts
+    (a request still pending then expires: `expire_pending`)."""
+    return (
+        booking.status == BookingStatus.PENDING and is_slot_advisor(user, booking)
+        and as_utc(booking.slot.starts_at) > now
+    )

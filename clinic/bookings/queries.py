@@ -3,7 +3,7 @@ calendar (sessions and a week of slots). Each issues a fixed number of queries w
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort
@@ -14,6 +14,7 @@ from clinic.accounts.models import User
 from clinic.accounts.policies import department_scope
 from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Document
 from clinic.bookings.policies import can_view_booking
+from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
 from clinic.organisations.models import Department, Topic, advisor_topics
@@ -71,17 +72,21 @@ class OpenSlot:
     seats_left: int
 
 
-def open_slots_for_topic(topic: Topic, now: datetime, days_ahead: int = 56, limit: int = 200) -> list[OpenSlot]:
-    """Slots with a free seat, of advisors expert in `topic`, starting from now plus the lead time.
+def open_slots_for_topic(
+    topic: Topic, now: datetime, rules: BookingRules = DEFAULT_RULES, limit: int = 200
+) -> list[OpenSlot]:
+    """Slots with a free seat, of advisors expert in `topic`, that the booking rules let one book at `now`
+    (from the first day after the minimum notice, up to the furthest day ahead).
     Two queries (the slots, then leave), whatever the number of slots."""
+    earliest = datetime.combine(rules.earliest_day(bangkok_today(now)), time(), tzinfo=BANGKOK)
     taken = active_bookings_count().label("taken")
     rows = db.session.execute(
         select(Slot, taken)
         .options(joinedload(Slot.advisor))
         .where(
             Slot.status == SlotStatus.OPEN,
-            Slot.starts_at >= now + BOOKING_LEAD_TIME,
-            Slot.starts_at < now + timedelta(days=days_ahead),
+            Slot.starts_at >= max(now + BOOKING_LEAD_TIME, earliest),
+            Slot.starts_at <= rules.latest_start(now),
             exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
             taken < Slot.capacity,
         )

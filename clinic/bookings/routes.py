@@ -15,8 +15,10 @@ from clinic.bookings.queries import (
     get_document_or_404,
     open_slots_for_topic,
 )
-from clinic.bookings.services import book_slot, cancel_booking, confirm_booking, decline_booking
+from clinic.bookings.rules import BookingRules
+from clinic.bookings.services import book_slot, cancel_booking, cancel_deadline, confirm_booking, decline_booking
 from clinic.extensions import db
+from clinic.i18n import bangkok_today
 from clinic.organisations.models import Topic
 from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_internal_notes
 from clinic.records.queries import case_file as load_case_file
@@ -26,6 +28,10 @@ from clinic.scheduling.services import slot_is_bookable
 from clinic.web import acting_user, form_status, request_now, require, unit_of_work
 
 bp = Blueprint("bookings", __name__)
+
+
+def booking_rules() -> BookingRules:
+    return BookingRules.from_config(current_app.config)
 
 
 def get_topic_or_404(topic_id: int) -> Topic:
@@ -46,7 +52,7 @@ def choose_topic() -> str:
 @require(is_department_user)
 def open_slots(topic_id: int) -> str:
     topic = get_topic_or_404(topic_id)
-    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now()))
+    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now(), booking_rules()))
 
 
 @bp.route("/book/<int:topic_id>/slots/<int:slot_id>", methods=["GET", "POST"])
@@ -69,11 +75,15 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
         config = current_app.config
         with unit_of_work(form) as work:
             booking = book_slot(acting_user(), form.booking_request(slot, topic, config["MAX_UPLOAD_BYTES"]),
-                                request_now(), config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"])
+                                request_now(), config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"], booking_rules())
         if work.ok:
             flash(_("ส่งคำขอจองแล้ว"), "success")
             return redirect(url_for("bookings.detail", booking_id=booking.id))
-    return render_template("bookings/book.html", form=form, topic=topic, slot=slot), form_status(form, work=work)
+    rules = booking_rules()
+    return render_template(
+        "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules,
+        earliest_day=rules.earliest_day(bangkok_today(request_now())),
+    ), form_status(form, work=work)
 
 
 def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: ReasonForm,
@@ -81,7 +91,7 @@ def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: Reaso
     notes = internal_notes(booking) if can_read_internal_notes(acting_user()) else []
     return render_template(
         "bookings/detail.html", booking=booking, record=record_for(booking), notes=notes, cancel_form=cancel_form,
-        decline_form=decline_form, now=request_now(),
+        decline_form=decline_form, now=request_now(), cancel_deadline=cancel_deadline(booking, booking_rules()),
     ), status
 
 
@@ -105,7 +115,8 @@ def decide(booking_id: int, act: Callable[[Booking, str], object], reason_form: 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 def cancel(booking_id: int) -> Response | tuple[str, int]:
-    return decide(booking_id, lambda booking, reason: cancel_booking(acting_user(), booking, reason, request_now()),
+    return decide(booking_id, lambda booking, reason: cancel_booking(acting_user(), booking, reason, request_now(),
+                                                                     booking_rules()),
                   "cancel", _("ยกเลิกการจองแล้ว"))
 
 

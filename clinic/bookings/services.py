@@ -5,17 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.accounts.models import User
+from clinic.accounts.policies import is_admin
 from clinic.audit.services import record_event
 from clinic.bookings import documents
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
-from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking
+from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking, is_slot_advisor
+from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.i18n import bangkok_today, fiscal_year
+from clinic.i18n import as_utc, bangkok_today, fiscal_year, format_date, format_datetime
 from clinic.notifications.services import notify
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot, SlotStatus
@@ -28,6 +30,7 @@ MAX_REASON = 1000
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 SLOT_TAKEN = _l("ช่วงเวลานี้เพิ่งถูกจองไป กรุณาเลือกช่วงเวลาอื่น")
+ONE_SEAT_PER_DEPARTMENT = _l("ส่วนราชการนี้จองที่นั่งในช่วงเวลานี้แล้ว ส่วนราชการหนึ่งจองได้ 1 ที่นั่งต่อช่วงเวลา")
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,13 @@ def new_reference(now: datetime) -> str:
     return f"OPDC-{fiscal_year(bangkok_today(now))}-{code}"
 
 
-def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder: str, max_upload: int) -> Booking:
-    """Book a seat in a slot for a department. The database decides races: of two requests for the
-    last seat, one wins and the other gets `Conflict` ("this slot was just taken")."""
+def book_slot(
+    actor: User, request: BookingRequest, now: datetime, upload_folder: str, max_upload: int,
+    rules: BookingRules = DEFAULT_RULES,
+) -> Booking:
+    """Book a seat in a slot for a department, within `rules`. The database decides races: of two requests for the
+    last seat, one wins and the other gets `Conflict` ("this slot was just taken"); of many requests of one
+    department, no more than the department's allowance of active bookings succeed."""
     slot, department, topic = request.slot, request.department, request.topic
     if not can_book_for(actor, department):
         raise NotAllowed(_l("คุณจองให้ส่วนราชการนี้ไม่ได้"), field="department")
@@ -68,6 +75,7 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
     day = bangkok_today(slot.starts_at)
     if not slot.opened_on_closed_day and (holiday_name(day) or leave_on(slot.advisor_id, day)):
         raise DomainError(_l("ช่วงเวลานี้ตรงกับวันหยุดหรือวันลาของที่ปรึกษา"), field="slot")
+    check_booking_window(slot, now, rules)
     details = request.request_details.strip()
     if not details:
         raise DomainError(_l("ระบุเรื่องที่ต้องการรับคำปรึกษา"), field="request_details")
@@ -81,6 +89,11 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
     if any(not a.name.strip() or not a.position.strip() for a in attendees):
         raise DomainError(_l("ระบุทั้งชื่อและตำแหน่งของผู้เข้าร่วมทุกคน"), field="attendees")
     checked = documents.check_upload(request.document, max_upload) if request.document else None
+    lock_department(department)
+    earlier = booking_made_by(actor, request.submission_key)
+    if earlier is not None:
+        return earlier  # its twin, sent at the same moment, made it while this one waited for the lock
+    check_department_allowance(department, slot, now, rules)
 
     booking, made_now = insert_booking(actor, request, details, attendees, now)
     if not made_now:
@@ -98,6 +111,45 @@ def book_slot(actor: User, request: BookingRequest, now: datetime, upload_folder
     notify([slot.advisor, actor], "booking_created", now, booking=booking, slot=slot, department=department,
            topic=topic)
     return booking
+
+
+def check_booking_window(slot: Slot, now: datetime, rules: BookingRules) -> None:
+    """Minimum notice in working days, and no further ahead than the rules allow."""
+    earliest = rules.earliest_day(bangkok_today(now))
+    if bangkok_today(slot.starts_at) < earliest:
+        raise DomainError(
+            _l("ต้องจองล่วงหน้าอย่างน้อย %(n)s วันทำการ (ไม่นับวันหยุดราชการ) ช่วงเวลาที่เร็วที่สุดที่จองได้คือวันที่ %(day)s",
+               n=rules.min_notice_working_days, day=format_date(earliest)),
+            field="slot",
+        )
+    if as_utc(slot.starts_at) > rules.latest_start(now):
+        raise DomainError(_l("จองล่วงหน้าได้ไม่เกิน %(n)s วัน", n=rules.max_days_ahead), field="slot")
+
+
+def lock_department(department: Department) -> None:
+    """Make simultaneous bookings of one department wait for each other until the first commits, so each counts
+    the others' bookings (PostgreSQL: FOR NO KEY UPDATE of the department's row, which does not block foreign-key
+    checks of other writers; SQLite runs writers one at a time from BEGIN IMMEDIATE already)."""
+    db.session.execute(select(Department.id).where(Department.id == department.id).with_for_update(key_share=True))
+
+
+def check_department_allowance(department: Department, slot: Slot, now: datetime, rules: BookingRules) -> None:
+    """One active seat per department in a slot, and at most `max_active_per_department` active bookings of
+    sessions still to come; call under `lock_department`, so the count holds whatever the concurrency."""
+    mine = select(Booking).where(Booking.department_id == department.id, Booking.status.in_(ACTIVE_STATUSES))
+    if db.session.scalar(select(mine.where(Booking.slot_id == slot.id).exists())):
+        raise Conflict(ONE_SEAT_PER_DEPARTMENT, field="slot")
+    active = db.session.scalar(
+        select(func.count(Booking.id))
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.department_id == department.id, Booking.status.in_(ACTIVE_STATUSES), Slot.starts_at > now)
+    ) or 0
+    if active >= rules.max_active_per_department:
+        raise Conflict(
+            _l("ส่วนราชการนี้มีการจองที่ยังไม่ถึงวันนัดครบ %(n)s รายการแล้ว ยกเลิกรายการเดิมหรือรอให้ผ่านวันนัดก่อนจึงจองเพิ่มได้",
+               n=rules.max_active_per_department),
+            field="department",
+        )
 
 
 def booking_made_by(actor: User, submission_key: str | None) -> Booking | None:
@@ -155,9 +207,18 @@ def insert_booking(
             earlier = booking_made_by(actor, request.submission_key)
             if earlier is not None:
                 return earlier, False
+            if department_holds_seat(request.department, slot):
+                raise Conflict(ONE_SEAT_PER_DEPARTMENT, field="slot") from None
             continue  # someone took that seat between our read and our insert: look again
         return booking, True
     raise Conflict(SLOT_TAKEN, field="slot")
+
+
+def department_holds_seat(department: Department, slot: Slot) -> bool:
+    return bool(db.session.scalar(select(
+        select(Booking.id).where(Booking.slot_id == slot.id, Booking.department_id == department.id,
+                                 Booking.status.in_(ACTIVE_STATUSES)).exists()
+    )))
 
 
 def checked_reason(reason: str, missing: str) -> str:
@@ -170,9 +231,19 @@ def checked_reason(reason: str, missing: str) -> str:
     return reason
 
 
-def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
+def cancel_booking(
+    actor: User, booking: Booking, reason: str, now: datetime, rules: BookingRules = DEFAULT_RULES
+) -> Booking:
+    """Cancel an active booking before its session. The department may until `rules.cancel_cutoff` before the
+    start; after that only the slot's advisor or an administrator, with their reason."""
     if not can_cancel_booking(actor, booking, now):
         raise NotAllowed(_l("ยกเลิกการจองนี้ไม่ได้"))
+    if not (is_slot_advisor(actor, booking) or is_admin(actor)) and now > cancel_deadline(booking, rules):
+        raise DomainError(
+            _l("ยกเลิกได้ถึง %(when)s (%(n)s ชั่วโมงก่อนเริ่ม) หากจำเป็นต้องยกเลิก กรุณาติดต่อที่ปรึกษา",
+               when=format_datetime(cancel_deadline(booking, rules)), n=rules.cancel_cutoff_hours),
+            field="reason",
+        )
     reason = checked_reason(reason, _l("ระบุเหตุผลที่ยกเลิก"))
     previous = booking.status
     booking.status = BookingStatus.CANCELLED
@@ -183,6 +254,11 @@ def cancel_booking(actor: User, booking: Booking, reason: str, now: datetime) ->
                  reason=reason, previous_status=previous)
     notify([booking.slot.advisor, booking.booked_by], "booking_cancelled", now, booking=booking, reason=reason)
     return booking
+
+
+def cancel_deadline(booking: Booking, rules: BookingRules) -> datetime:
+    """Until when the department itself may cancel."""
+    return as_utc(booking.slot.starts_at) - rules.cancel_cutoff
 
 
 def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
@@ -208,3 +284,26 @@ def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -
     record_event(actor, "booking.declined", booking, now, department_id=booking.department_id, reason=reason)
     notify([booking.booked_by], "booking_declined", now, booking=booking, reason=reason)
     return booking
+
+
+def expire_pending(now: datetime) -> list[Booking]:
+    """Requests still pending when their session began become `expired`: the seat is freed, an audit event is
+    written and the officer who asked is told by e-mail, all in the caller's transaction. Run again, it finds
+    nothing more to do (only pending requests are touched), so a cron job may run it as often as it likes.
+    Rows are locked as they are read, skipping those another run or an advisor's decision holds."""
+    due = list(
+        db.session.scalars(
+            select(Booking)
+            .join(Slot, Booking.slot_id == Slot.id)
+            .where(Booking.status == BookingStatus.PENDING, Slot.starts_at <= now)
+            .order_by(Booking.id)
+            .with_for_update(of=Booking, skip_locked=True)
+        )
+    )
+    for booking in due:
+        booking.status = BookingStatus.EXPIRED
+        booking.decided_at = now
+        record_event(None, "booking.expired", booking, now, department_id=booking.department_id,
+                     reference=booking.reference, slot_id=booking.slot_id)
+        notify([booking.booked_by], "booking_expired", now, booking=booking, slot=booking.slot)
+    return due
