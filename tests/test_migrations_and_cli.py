@@ -213,9 +213,10 @@ def test_booking_rules_migration_keeps_bookings_allows_expired_and_one_seat_per_
                " VALUES (:id, :ref, 1, 3, :seat, 1, 1, 1, :status, 'ขอ', :now, '', '')")
     with db.engine.begin() as conn:
         for statement in (
-            "INSERT INTO ministries (id, name_th, name_en, abbreviation) VALUES (1, 'ก', 'M', 'ก.')",
-            "INSERT INTO departments (id, ministry_id, name_th, name_en, abbreviation) VALUES (1, 1, 'ก', 'D', 'ก.')",
-            "INSERT INTO topics (id, name_th, name_en, is_active) VALUES (1, 'หัวข้อ', 'Topic', :yes)",
+            "INSERT INTO ministries (id, code, name_th, name_en, abbreviation) VALUES (1, 'M1', 'ก', 'M', 'ก.')",
+            "INSERT INTO departments (id, code, ministry_id, name_th, name_en, abbreviation)"
+            " VALUES (1, 'D1', 1, 'ก', 'D', 'ก.')",
+            "INSERT INTO topics (id, code, name_th, name_en, is_active) VALUES (1, 'T1', 'หัวข้อ', 'Topic', :yes)",
             "INSERT INTO users (id, email, name, position, role, department_id, password_hash, is_active, created_at,"
             " language, session_version) VALUES (1, 'o@d.go.th', 'ก', '', 'officer', 1, 'x', :yes, :now, 'th', 0)",
             "INSERT INTO slots (id, advisor_id, starts_at, ends_at, capacity, mode, location, meeting_url, status,"
