@@ -93,6 +93,7 @@ advisor_leave_post login 403     403       403    403         403     403       
 advisor_remove_leave login 403   403       403    403         403     403       404    login
 mail              login  403     403       403    403         403     403       200    login
 mail_retry        login  403     403       403    403         403     403       404    login
+audit_log         login  403     403       403    403         403     403       200    login
 """
 
 COLUMNS = {
@@ -190,15 +191,22 @@ CASES = {
     # Mail waiting or failed: administrators only.
     "mail": Case("GET", "notifications.outbox", "/admin/mail"),
     "mail_retry": Case("POST", "notifications.retry", "/admin/mail/999999/retry"),
+    # The audit log: administrators only.
+    "audit_log": Case("GET", "audit.index", "/admin/audit"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
 # Signing out ends every session of the user (their session version), the language switch keeps the language on
 # the user: both are undone too, so the person's cookie stays good for the next request.
+# Reading leaves an audit event too where it is logged: OPDC staff opening a department's booking or case file, and
+# anyone downloading a document. (Every 403 leaves exactly one audit event and nothing else: checked on its own.)
 SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
+OPDC = {"advisor", "other_advisor", "admin"}
 WRITES = {
     ("confirm", "advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
+    *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
+    *(("document", person) for person in ("officer", "coordinator", *OPDC)),
 }
 
 
@@ -275,6 +283,9 @@ def test_each_person_gets_what_their_role_and_scope_allow(world, name):
             changed = changes(world.baseline)
             if changed:
                 restore(world.baseline)  # first, so that one failure does not spill into the next requests
+            if answer.status == 403:  # a refusal changes nothing, and is itself recorded: one audit event
+                assert len(changed) == 1 and changed[0].startswith("+audit_events("), (what, "wrote", changed)
+            elif changed:
                 assert (name, person) in WRITES, (what, "wrote", changed)
 
 

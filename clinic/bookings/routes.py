@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic.accounts.policies import is_department_user
+from clinic.accounts.policies import is_department_user, is_opdc
+from clinic.audit.services import record_event
 from clinic.bookings import documents
 from clinic.bookings.forms import BookingForm, ReasonForm
 from clinic.bookings.models import Booking
@@ -23,7 +24,7 @@ from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import internal_notes, record_for
 from clinic.scheduling.models import Slot
 from clinic.scheduling.services import slot_is_bookable
-from clinic.web import acting_user, form_status, request_now, require, unit_of_work
+from clinic.web import acting_user, form_status, request_now, require, unit_of_work, writes_on_get
 
 bp = Blueprint("bookings", __name__)
 
@@ -86,9 +87,14 @@ def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: Reaso
 
 
 @bp.get("/bookings/<int:booking_id>")
+@writes_on_get
 def detail(booking_id: int) -> tuple[str, int]:
     booking = get_booking_or_404(booking_id, acting_user())
-    return render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
+    page = render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
+    if is_opdc(acting_user()):  # OPDC reading a department's booking is logged; the department's own reading is not
+        with unit_of_work():
+            record_event(acting_user(), "booking.viewed", booking, request_now(), department_id=booking.department_id)
+    return page
 
 
 def decide(booking_id: int, act: Callable[[Booking, str], object], reason_form: str, done: str) -> Response | tuple[str, int]:
@@ -122,16 +128,22 @@ def decline(booking_id: int) -> Response | tuple[str, int]:
 
 
 @bp.get("/documents/<int:document_id>")
+@writes_on_get
 def document(document_id: int) -> Response:
     doc = get_document_or_404(document_id, acting_user())
-    return send_from_directory(  # a file missing from the disk is a 404, not a 500
+    response = send_from_directory(  # a file missing from the disk is a 404, not a 500 (and no download to log)
         current_app.config["UPLOAD_FOLDER"], doc.stored_name, mimetype=documents.MIME_TYPES[doc.kind],
         as_attachment=True, download_name=doc.filename,
     )
+    with unit_of_work():  # saved before the first byte leaves
+        record_event(acting_user(), "document.downloaded", doc, request_now(),
+                     department_id=doc.booking.department_id, booking_id=doc.booking_id, filename=doc.filename)
+    return response
 
 
 @bp.get("/casefile")
 @require(can_open_case_files)
+@writes_on_get
 def case_file() -> Response | str:
     chosen = request.args.get("department", type=int)
     if chosen is None and can_browse_all_case_files(acting_user()):
@@ -144,6 +156,10 @@ def case_file() -> Response | str:
     department = next((d for d in departments if d.id == chosen), None)
     if department is None:
         abort(404)
-    return render_template(
+    page = render_template(
         "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
     )
+    if is_opdc(acting_user()):  # OPDC reading a department's case file is logged; the department's own is not
+        with unit_of_work():
+            record_event(acting_user(), "case_file.viewed", department, request_now(), department_id=department.id)
+    return page
