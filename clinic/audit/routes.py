@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from clinic.audit.forms import AuditLogForm, action_label, cursor_arg
 from clinic.audit.policies import can_read_audit_log
 from clinic.audit.queries import audit_page
-from clinic.audit.services import record_refusal, record_sign_in_throttled
+from clinic.audit.services import ObjectRef, record_read, record_refusal, record_sign_in_throttled
 from clinic.extensions import db
 from clinic.web import acting_user, guard_blueprint, request_now
 
@@ -58,6 +58,14 @@ def record_refusals(response: Response) -> Response:
     elif response.status_code == 429:
         record_throttled_sign_in()
     return response
+
+
+def record_access(action: str, table: str, object_id: int, department_id: int | None, **details: Any) -> None:
+    """A read worth knowing of (OPDC opening a department's booking or case file, a document downloaded), after
+    the page is made: the request's read-only transaction ends and one INSERT commits on its own, so a GET stays
+    read-only on SQLite while it reads and never queues behind the write lock for its page."""
+    actor_id, now = acting_user().id, request_now()
+    commit_on_its_own(lambda: record_read(actor_id, action, ObjectRef(table, object_id), now, department_id, **details))
 
 
 def record_refused_request() -> None:

@@ -72,3 +72,12 @@ def record_refusal(actor_id: int | None, endpoint: str | None, method: str, path
     )
     db.session.add(event)
     return event
+
+
+def record_read(actor_id: int, action: str, obj: ObjectRef, now: datetime, department_id: int | None,
+                **details: Any) -> AuditEvent:
+    """A read worth knowing of, by ids alone (no row is loaded for it)."""
+    event = AuditEvent(occurred_at=now, actor_id=actor_id, action=action, object_type=obj.table, object_id=obj.id,
+                       department_id=department_id, details=details)
+    db.session.add(event)
+    return event

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic.accounts.policies import is_department_user, is_opdc
-from clinic.audit.services import record_event
+from clinic.audit.routes import record_access
 from clinic.bookings import documents
 from clinic.bookings.forms import BookingForm, ReasonForm
 from clinic.bookings.models import Booking
@@ -24,7 +24,7 @@ from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import internal_notes, record_for
 from clinic.scheduling.models import Slot
 from clinic.scheduling.services import slot_is_bookable
-from clinic.web import acting_user, form_status, request_now, require, unit_of_work, writes_on_get
+from clinic.web import acting_user, form_status, request_now, require, unit_of_work
 
 bp = Blueprint("bookings", __name__)
 
@@ -87,13 +87,11 @@ def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: Reaso
 
 
 @bp.get("/bookings/<int:booking_id>")
-@writes_on_get
 def detail(booking_id: int) -> tuple[str, int]:
     booking = get_booking_or_404(booking_id, acting_user())
     page = render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
     if is_opdc(acting_user()):  # OPDC reading a department's booking is logged; the department's own reading is not
-        with unit_of_work():
-            record_event(acting_user(), "booking.viewed", booking, request_now(), department_id=booking.department_id)
+        record_access("booking.viewed", "bookings", booking.id, booking.department_id)
     return page
 
 
@@ -128,22 +126,19 @@ def decline(booking_id: int) -> Response | tuple[str, int]:
 
 
 @bp.get("/documents/<int:document_id>")
-@writes_on_get
 def document(document_id: int) -> Response:
     doc = get_document_or_404(document_id, acting_user())
     response = send_from_directory(  # a file missing from the disk is a 404, not a 500 (and no download to log)
         current_app.config["UPLOAD_FOLDER"], doc.stored_name, mimetype=documents.MIME_TYPES[doc.kind],
         as_attachment=True, download_name=doc.filename,
     )
-    with unit_of_work():  # saved before the first byte leaves
-        record_event(acting_user(), "document.downloaded", doc, request_now(),
-                     department_id=doc.booking.department_id, booking_id=doc.booking_id, filename=doc.filename)
+    record_access("document.downloaded", "documents", doc.id, doc.booking.department_id,  # before any byte leaves
+                  booking_id=doc.booking_id, filename=doc.filename)
     return response
 
 
 @bp.get("/casefile")
 @require(can_open_case_files)
-@writes_on_get
 def case_file() -> Response | str:
     chosen = request.args.get("department", type=int)
     if chosen is None and can_browse_all_case_files(acting_user()):
@@ -160,6 +155,5 @@ def case_file() -> Response | str:
         "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
     )
     if is_opdc(acting_user()):  # OPDC reading a department's case file is logged; the department's own is not
-        with unit_of_work():
-            record_event(acting_user(), "case_file.viewed", department, request_now(), department_id=department.id)
+        record_access("case_file.viewed", "departments", department.id, department.id)
     return page
