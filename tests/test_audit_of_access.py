@@ -110,3 +110,12 @@ def test_filters_by_person_and_object(login, admin, officer, advisor, booking):
     assert page.get_data(as_text=True).count("data-event=") == 1
     assert client.get(f"/admin/audit?person={officer.id}&action=booking.viewed").get_data(as_text=True) \
         .count("data-event=") == 0
+
+
+def test_the_log_in_english(login, admin, officer):
+    login(officer).get("/admin/audit")
+    client = login(admin)
+    client.get("/language/en")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Audit log" in page and "Access refused" in page and "Sign-in failed" not in page
+    assert "บันทึกการใช้งาน" not in page
