@@ -319,7 +319,8 @@ def test_deactivation_ends_sessions_at_once_keeps_history_and_can_be_undone(app,
     assert app.test_client().post("/login", data={"email": officer.email, "password": PASSWORD}).status_code == 302
     assert client.post(f"/admin/users/{officer.id}/reactivate").status_code == 409
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == officer.id,
-                                                                 AuditEvent.actor_id == admin.id)).all()
+                                                                 AuditEvent.actor_id == admin.id)
+                                 .order_by(AuditEvent.id)).all()
     assert actions == ["user.sessions_ended", "user.deactivated", "user.reactivated"]
 
 
