@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from clinic.accounts.admin_routes import bp as users_bp
     from clinic.accounts.routes import bp as accounts_bp
+    from clinic.audit.routes import bp as audit_bp
     from clinic.bookings.calendar_routes import bp as calendar_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
@@ -129,7 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, calendar_bp):
+                      reports_bp, notifications_bp, calendar_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
@@ -137,6 +138,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic import i18n
     from clinic.accounts import policies as account_policies
     from clinic.accounts.models import Role
+    from clinic.audit import policies as audit_policies
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
     from clinic.notifications import policies as notification_policies
@@ -157,7 +159,7 @@ def register_template_helpers(app: Flask) -> None:
         policies={
             name: getattr(module, name)
             for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies,
-                           notification_policies)
+                           notification_policies, audit_policies)
             for name in module.__all__
         },
         labels=i18n.labels,

@@ -21,3 +21,18 @@ def counted_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+# Audit events of access rather than change: signing in, refusals, OPDC reading, downloads.
+ACCESS_ACTIONS = ("user.signed_in", "user.sign_in_failed", "user.sign_in_throttled", "access.refused",
+                  "booking.viewed", "case_file.viewed", "document.downloaded")
+
+
+def change_events() -> int:
+    """How many audit events record a change (not an access)."""
+    from sqlalchemy import func, select
+
+    from clinic.audit.models import AuditEvent
+
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action.not_in(ACCESS_ACTIONS))) or 0

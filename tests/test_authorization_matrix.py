@@ -98,6 +98,7 @@ calendar_feed     404    404     404       404    404         404     404       
 feed_settings     login  403     403       403    403         200     200       403    login
 feed_renew        login  403     403       403    403         200     200       403    login
 feed_revoke       login  403     403       403    403         302     302       403    login
+audit_log         login  403     403       403    403         403     403       200    login
 """
 
 COLUMNS = {
@@ -202,15 +203,22 @@ CASES = {
     "feed_settings": Case("GET", "calendar.feed_settings", "/advisor/calendar-feed"),
     "feed_renew": Case("POST", "calendar.renew", "/advisor/calendar-feed/renew"),
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
+    # The audit log: administrators only.
+    "audit_log": Case("GET", "audit.index", "/admin/audit"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
 # Signing out ends every session of the user (their session version), the language switch keeps the language on
 # the user: both are undone too, so the person's cookie stays good for the next request.
+# Reading leaves an audit event too where it is logged: OPDC staff opening a department's booking or case file, and
+# anyone downloading a document. (Every 403 leaves exactly one audit event and nothing else: checked on its own.)
 SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
+OPDC = {"advisor", "other_advisor", "admin"}
 WRITES = {
     ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
+    *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
+    *(("document", person) for person in ("officer", "coordinator", *OPDC)),
 }
 
 
@@ -287,6 +295,9 @@ def test_each_person_gets_what_their_role_and_scope_allow(world, name):
             changed = changes(world.baseline)
             if changed:
                 restore(world.baseline)  # first, so that one failure does not spill into the next requests
+            if answer.status == 403:  # a refusal changes nothing, and is itself recorded: one audit event
+                assert len(changed) == 1 and changed[0].startswith("+audit_events("), (what, "wrote", changed)
+            elif changed:
                 assert (name, person) in WRITES, (what, "wrote", changed)
 
 

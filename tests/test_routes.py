@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clinic.audit.models import AuditEvent
 from clinic.bookings.models import Booking, Document
 from clinic.extensions import db
 from clinic.records.models import InternalNote
 from clinic.scheduling.models import Slot
 from tests.factories import NOW, make_booking, make_published_record, make_slot
+from tests.helpers import change_events
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -77,7 +77,7 @@ class TestBooking:
         response = post_multipart(client, f"/book/{topic.id}/slots/{slot.id}", data)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
-        assert count(Booking) == 0 and count(Document) == 0 and count(AuditEvent) == 0
+        assert count(Booking) == 0 and count(Document) == 0 and change_events() == 0
 
     def test_booking_for_a_department_outside_ones_scope_is_refused(
         self, login, officer, sister_department, topic, slot

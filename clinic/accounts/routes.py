@@ -118,10 +118,13 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
+            with unit_of_work():  # the refusal is recorded although the page answers 422
+                services.sign_in_failed(form.email.data, request_now())
             form.password.errors.append(_("อีเมลหรือรหัสผ่านไม่ถูกต้อง"))
         else:
             with unit_of_work(form):
                 take_language_at_sign_in(user)
+                services.signed_in(user, request_now())
             restart_session()
             login_user(user)
             begin_session(user)

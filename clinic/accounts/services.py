@@ -18,7 +18,7 @@ from clinic.accounts.models import LANGUAGES, Role, User
 from clinic.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from clinic.accounts.policies import can_manage_users, can_set_language
 from clinic.accounts.tokens import Purpose, lifetime, make_token, password_fingerprint, serializer, user_for_token
-from clinic.audit.services import record_event
+from clinic.audit.services import record_event, record_sign_in_failed
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.notifications.services import notify
@@ -50,6 +50,15 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password) or not user.is_active:
         return None
     return user
+
+
+def signed_in(user: User, now: datetime) -> None:
+    record_event(user, "user.signed_in", user, now)
+
+
+def sign_in_failed(email: str, now: datetime) -> None:
+    """Record a refused sign-in: the e-mail tried, and its account if it has one (wrong password, deactivated)."""
+    record_sign_in_failed(find_by_email(email), email, now)
 
 
 def end_sessions(actor: User | None, user: User, now: datetime, reason: str) -> None:

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic.accounts.policies import is_department_user
+from clinic.accounts.policies import is_department_user, is_opdc
+from clinic.audit.routes import record_access
 from clinic.bookings import documents
 from clinic.bookings.forms import BookingForm, ReasonForm
 from clinic.bookings.models import Booking
@@ -98,7 +99,10 @@ def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: Reaso
 @bp.get("/bookings/<int:booking_id>")
 def detail(booking_id: int) -> tuple[str, int]:
     booking = get_booking_or_404(booking_id, acting_user())
-    return render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
+    page = render_detail(booking, ReasonForm(prefix="cancel"), ReasonForm(prefix="decline"))
+    if is_opdc(acting_user()):  # OPDC reading a department's booking is logged; the department's own reading is not
+        record_access("booking.viewed", "bookings", booking.id, booking.department_id)
+    return page
 
 
 def decide(booking_id: int, act: Callable[[Booking, str], object], reason_form: str, done: str) -> Response | tuple[str, int]:
@@ -135,10 +139,13 @@ def decline(booking_id: int) -> Response | tuple[str, int]:
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> Response:
     doc = get_document_or_404(document_id, acting_user())
-    return send_from_directory(  # a file missing from the disk is a 404, not a 500
+    response = send_from_directory(  # a file missing from the disk is a 404, not a 500 (and no download to log)
         current_app.config["UPLOAD_FOLDER"], doc.stored_name, mimetype=documents.MIME_TYPES[doc.kind],
         as_attachment=True, download_name=doc.filename,
     )
+    record_access("document.downloaded", "documents", doc.id, doc.booking.department_id,  # before any byte leaves
+                  booking_id=doc.booking_id, filename=doc.filename)
+    return response
 
 
 @bp.get("/casefile")
@@ -155,6 +162,9 @@ def case_file() -> Response | str:
     department = next((d for d in departments if d.id == chosen), None)
     if department is None:
         abort(404)
-    return render_template(
+    page = render_template(
         "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
     )
+    if is_opdc(acting_user()):  # OPDC reading a department's case file is logged; the department's own is not
+        record_access("case_file.viewed", "departments", department.id, department.id)
+    return page

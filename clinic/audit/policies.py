@@ -1,0 +1,19 @@
+"""Who may read the audit log. Plain functions, shared by routes and templates."""
+
+from typing import Protocol
+
+__all__ = ["can_read_audit_log"]
+
+ADMINISTRATOR = "admin"  # accounts.models.Role.ADMIN: this area sits beneath accounts, so it names the value
+
+
+class Person(Protocol):
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
+
+
+def can_read_audit_log(user: Person) -> bool:
+    """Who did what, to every department's data: administrators only."""
+    return bool(user.is_authenticated) and user.role == ADMINISTRATOR
