@@ -10,7 +10,7 @@ from clinic.accounts.models import Role
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage, OutboxStatus
-from clinic.notifications.policies import ADMINISTRATOR
+from clinic.audit.policies import ADMINISTRATOR
 from tests.factories import NOW
 
 

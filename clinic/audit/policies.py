@@ -14,6 +14,11 @@ class Person(Protocol):
     def role(self) -> str: ...
 
 
+def is_administrator(user: Person) -> bool:
+    """`accounts.policies.is_admin` for the areas beneath accounts (audit, notifications), which cannot import it."""
+    return bool(user.is_authenticated) and user.role == ADMINISTRATOR
+
+
 def can_read_audit_log(user: Person) -> bool:
     """Who did what, to every department's data: administrators only."""
-    return bool(user.is_authenticated) and user.role == ADMINISTRATOR
+    return is_administrator(user)

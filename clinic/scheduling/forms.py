@@ -19,19 +19,28 @@ from clinic.scheduling.services import (
 )
 
 
+def mode_field() -> RadioField:
+    """A meeting in person or online: the same choice for one-off slots and for weekly availability."""
+    return RadioField(
+        _l("รูปแบบ"),
+        choices=[SelectChoice(SlotMode.ONSITE, _l("ประชุม ณ สถานที่")), SelectChoice(SlotMode.ONLINE, _l("ออนไลน์"))],
+        default=SlotMode.ONSITE,
+        validators=[InputRequired(_l("เลือกรูปแบบ"))],
+    )
+
+
+def location_field() -> StringField:
+    return StringField(_l("ห้องประชุม"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
+
+
 class SlotForm(Form):
     """One slot, or the same hours repeated weekly; `plan()` is what `create_slots` takes."""
 
     first_day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
     start = TimeField(_l("เวลาเริ่ม"), validators=[InputRequired(_l("ระบุเวลาเริ่มให้ถูกต้อง"))])
     end = TimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])
-    mode = RadioField(
-        _l("รูปแบบ"),
-        choices=[SelectChoice(SlotMode.ONSITE, _l("ประชุม ณ สถานที่")), SelectChoice(SlotMode.ONLINE, _l("ออนไลน์"))],
-        default=SlotMode.ONSITE,
-        validators=[InputRequired(_l("เลือกรูปแบบ"))],
-    )
-    location = StringField(_l("ห้องประชุม"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
+    mode = mode_field()
+    location = location_field()
     meeting_url = StringField(
         _l("ลิงก์การประชุมออนไลน์"),
         validators=[Optional(), Length(max=500, message=_l("ยาวเกิน 500 ตัวอักษร")), URL(message=_l("ลิงก์ไม่ถูกต้อง"))],
@@ -125,13 +134,8 @@ class AvailabilityForm(Form):
     buffer_minutes = IntegerField(
         _l("เวลาพักระหว่างครั้ง (นาที)"), default=15, validators=[InputRequired(_l("ระบุจำนวนนาที (0 ถ้าไม่พัก)"))]
     )
-    mode = RadioField(
-        _l("รูปแบบ"),
-        choices=[SelectChoice(SlotMode.ONSITE, _l("ประชุม ณ สถานที่")), SelectChoice(SlotMode.ONLINE, _l("ออนไลน์"))],
-        default=SlotMode.ONSITE,
-        validators=[InputRequired(_l("เลือกรูปแบบ"))],
-    )
-    location = StringField(_l("ห้องประชุม"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
+    mode = mode_field()
+    location = location_field()
     meeting_url = StringField(
         _l("ลิงก์การประชุมออนไลน์"), validators=[Optional(), Length(max=500, message=_l("ยาวเกิน 500 ตัวอักษร"))]
     )
