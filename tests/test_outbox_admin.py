@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from clinic.accounts.models import Role
 from clinic.audit.models import AuditEvent
+from clinic.audit.policies import ADMINISTRATOR
 from clinic.extensions import db
 from clinic.notifications.models import OutboxMessage, OutboxStatus
-from clinic.audit.policies import ADMINISTRATOR
 from tests.factories import NOW
 
 
