@@ -249,6 +249,24 @@ def expire_bookings_command() -> None:
     click.echo(f"expired {len(expired)}" + "".join(f"\n{booking.reference}" for booking in expired))
 
 
+reminders_cli = AppGroup("reminders", help="Reminders of sessions and next steps.")
+
+
+@reminders_cli.command("queue")
+def queue_reminders_command() -> None:
+    """Queue the reminders due now: sessions on the next working day, next steps due in three days or overdue.
+    Each is queued once however often this runs (cron it daily or hourly); `flask outbox send` delivers them."""
+    from clinic.bookings.reminders import queue_session_reminders
+    from clinic.records.reminders import queue_action_item_reminders
+    from clinic.web import request_now  # the clock, which a test may pin (NOW)
+
+    now = request_now()
+    sessions = queue_session_reminders(now)
+    steps = queue_action_item_reminders(now)
+    db.session.commit()
+    click.echo(f"queued {sessions} session reminder(s), {steps} next-step reminder(s)")
+
+
 @click.command("demo")
 def demo_command():
     """Apply migrations, load the demo data once, and print the demo logins."""
@@ -328,5 +346,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(slots_cli)
     app.cli.add_command(org_cli)
     app.cli.add_command(bookings_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

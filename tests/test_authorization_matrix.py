@@ -61,6 +61,8 @@ report            login  403     403       403    403         403     403       
 report_csv        login  403     403       403    403         403     403       200    login
 password          login  200     200       200    200         200     200       200    login
 password_post     login  422     422       422    422         422     422       422    login
+notify_prefs      login  200     200       200    200         200     200       200    login
+notify_prefs_post login  422     422       422    422         422     422       422    login
 forgot            200    200     200       200    200         200     200       200    200
 forgot_post       422    422     422       422    422         422     422       422    422
 reset             400    400     400       400    400         400     400       400    400
@@ -155,6 +157,9 @@ CASES = {
     # Accounts: one's own password, and the signed links (a forged token is refused to everyone).
     "password": Case("GET", "accounts.change_password", "/account/password"),
     "password_post": Case("POST", "accounts.change_password", "/account/password", {"current_password": ""}),
+    "notify_prefs": Case("GET", "notification_preferences.preferences", "/account/notifications"),
+    "notify_prefs_post": Case("POST", "notification_preferences.preferences", "/account/notifications",
+                              {"kinds": "no-such-kind"}),
     "forgot": Case("GET", "accounts.forgot_password", "/account/password/forgot"),
     "forgot_post": Case("POST", "accounts.forgot_password", "/account/password/forgot", {"email": ""}),
     "reset": Case("GET", "accounts.reset_password", "/account/password/reset/forged.token"),

@@ -405,3 +405,13 @@ def test_availability_dates_and_leave(world, data):
         ("admin", "POST", f"/admin/mail/{quote(row, safe='')}/retry"),
     ]))
     submit(world, person, method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
+def test_notification_choices(world, data):
+    kinds = data.draw(st.lists(st.one_of(st.sampled_from(["bookings", "reminders", "records", "follow_up",
+                                                          "department_copies", "", "BOOKINGS"]), hostile),
+                               max_size=4))
+    person = data.draw(st.sampled_from(["officer", "coordinator", "advisor", "admin"]))
+    submit(world, person, "POST", "/account/notifications", query({"kinds": kinds}).encode())

@@ -53,6 +53,10 @@ class User(UserMixin, Model):
     # Every signed-in session carries the version it began with; raising it (sign-out, a new password,
     # deactivation, a new role) ends all of the user's sessions at their next request, on every app process.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The notifications the user chose not to get (NotificationKind values, comma-separated), and the one they
+    # must choose to get (department_copies) listed in `wanted_notifications`: read with the user, no query more.
+    muted_notifications: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    wanted_notifications: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()

@@ -103,3 +103,20 @@ def departments() -> list[Department]:
 
 def topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.id)))
+
+
+def department_watchers(department: Department) -> list[User]:
+    """Active officers of `department` and coordinators of its ministry who chose to get copies of every e-mail
+    about its bookings (NotificationKind.DEPARTMENT_COPIES). One query."""
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.is_active_account.is_(True),
+                User.wanted_notifications.contains("department_copies"),
+                or_(
+                    and_(User.role == Role.OFFICER, User.department_id == department.id),
+                    and_(User.role == Role.COORDINATOR, User.ministry_id == department.ministry_id),
+                ),
+            ).order_by(User.id)
+        )
+    )

@@ -5,6 +5,7 @@ raises a `DomainError` the user can act on, only flushes, and writes an audit ev
 in the caller's transaction."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -21,7 +22,8 @@ from clinic.accounts.tokens import Purpose, lifetime, make_token, password_finge
 from clinic.audit.services import record_event, record_sign_in_failed
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
-from clinic.notifications.services import notify
+from clinic.notifications.models import NotificationKind
+from clinic.notifications.services import kinds_in, notify
 from clinic.organisations.models import Department, Ministry, Topic
 
 MAX_EMAIL = 254
@@ -186,6 +188,49 @@ def set_language(actor: User, user: User, code: str, now: datetime) -> User:
     return user
 
 
+# -- notifications each person chooses ------------------------------------------------------------------------------
+
+# Kinds a person gets unless they turn them off, and the one they must turn on.
+DEFAULT_ON = (NotificationKind.BOOKINGS, NotificationKind.REMINDERS, NotificationKind.RECORDS,
+              NotificationKind.FOLLOW_UP)
+OPT_IN = (NotificationKind.DEPARTMENT_COPIES,)
+
+
+def notification_kinds_for(user: User) -> list[NotificationKind]:
+    """What `user` may choose among: records concern departments and advisors' own slots; copies of a whole
+    department's (or ministry's) bookings are for its officers and coordinators."""
+    if user.role in (Role.OFFICER, Role.COORDINATOR):
+        return [*DEFAULT_ON, *OPT_IN]
+    if user.role == Role.ADVISOR:
+        return [NotificationKind.BOOKINGS, NotificationKind.REMINDERS, NotificationKind.FOLLOW_UP]
+    return []
+
+
+def chosen_notifications(user: User) -> set[NotificationKind]:
+    """The kinds `user` gets now, of those they may choose."""
+    muted, wanted = kinds_in(user.muted_notifications), kinds_in(user.wanted_notifications)
+    return {kind for kind in notification_kinds_for(user)
+            if (kind in OPT_IN and kind in wanted) or (kind not in OPT_IN and kind not in muted)}
+
+
+def set_notifications(user: User, chosen: Iterable[str], now: datetime) -> User:
+    """Keep the kinds of e-mail `user` gets (their own choice, on their own account); audited when it changes.
+    A kind they may not choose is refused, and nothing changes."""
+    offered = notification_kinds_for(user)
+    names = set(chosen)
+    unknown = names - {kind.value for kind in offered}
+    if unknown:
+        raise DomainError(_l("ตัวเลือกการแจ้งเตือนไม่ถูกต้อง"), field="kinds")
+    previous = sorted(chosen_notifications(user))
+    user.muted_notifications = ",".join(sorted(k.value for k in offered if k not in OPT_IN and k.value not in names))
+    user.wanted_notifications = ",".join(sorted(k.value for k in offered if k in OPT_IN and k.value in names))
+    now_chosen = sorted(chosen_notifications(user))
+    if now_chosen != previous:
+        record_event(user, "user.notifications_changed", user, now, chosen=[str(k) for k in now_chosen],
+                     previous=[str(k) for k in previous])
+    return user
+
+
 # -- passwords: change, forgotten, invitation ---------------------------------------------------------------------
 
 
@@ -216,6 +261,7 @@ class Decoy:
     id = 0
     name = ""
     language = "th"
+    muted_notifications = ""
     password_hash = ""
 
     def __init__(self, email: str) -> None:

@@ -10,10 +10,13 @@ that each service would have to remember to raise, and without a migration of th
 The feed carries what the advisor needs (topic, department, place or meeting link, status, the booking's page) and
 nothing about the people attending: no attendee, no officer's name, e-mail or telephone, no request text."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import func, select
@@ -27,6 +30,9 @@ from clinic.i18n import BANGKOK, as_utc, local_name
 from clinic.organisations.models import Department
 from clinic.scheduling.models import Slot, SlotMode
 
+if TYPE_CHECKING:
+    from clinic.notifications.services import Recipient
+
 PRODID = "-//OPDC//Clinic booking//TH"
 FEED_DAYS_BACK = 30
 FEED_LIMIT = 2000  # a bound on one answer, far above an advisor's sessions over the horizon
@@ -35,6 +41,7 @@ STATUSES = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.DECLINED: "CANCELLED",
     BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.EXPIRED: "CANCELLED",
 }
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -153,3 +160,41 @@ def advisor_feed(advisor: User, base_url: str, now: datetime, until: datetime) -
     numbers = sequences([b.id for b in bookings])
     events = [booking_event(b, numbers[b.id], base_url, now, for_advisor=True) for b in bookings]
     return calendar_of(events, name=_("นัดหมายที่ปรึกษา ก.พ.ร."))
+
+
+def invitation(booking: Booking, method: str, attendee_email: str, organizer: str, base_url: str, now: datetime,
+               *, for_advisor: bool) -> bytes:
+    """An iTIP invitation (RFC 5546) sent with an e-mail about a session: METHOD:REQUEST puts the session in the
+    recipient's calendar (or updates it: same UID, higher SEQUENCE), METHOD:CANCEL takes it out. The organiser is
+    the clinic's own address, the recipient the one attendee named; nobody else's address is in it."""
+    sequence = sequences([booking.id])[booking.id]
+    event = booking_event(booking, sequence, base_url, now, for_advisor=for_advisor)
+    event.add("organizer", f"mailto:{organizer}", parameters={"CN": _("คลินิกให้คำปรึกษา สำนักงาน ก.พ.ร.")})
+    event.add("attendee", f"mailto:{attendee_email}",
+              parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"})
+    if method == "CANCEL":
+        event["status"] = "CANCELLED"
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def invitations(booking: Booking, method: str, now: datetime) -> "Callable[[Recipient], bytes | None]":
+    """For `notify(..., calendar=)`: the invitation to (or cancellation of) the booking's session for the officer
+    who booked it and the advisor, from the clinic's address (MAIL_FROM); the advisor gets the meeting link, as in
+    their feed. Colleagues who get copies get no invitation."""
+    config = current_app.config
+    _name, organizer = parseaddr(str(config["MAIL_FROM"]))
+
+    def for_recipient(recipient: "Recipient") -> bytes | None:
+        if recipient is not booking.booked_by and recipient is not booking.slot.advisor:
+            return None  # a colleague's copy: the session is not theirs to attend
+        return invitation(booking, method, recipient.email, organizer, config["BASE_URL"], now,
+                          for_advisor=recipient is booking.slot.advisor)
+
+    return for_recipient

@@ -10,15 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.accounts.models import User
 from clinic.accounts.policies import is_admin
+from clinic.accounts.queries import department_watchers
 from clinic.audit.services import record_event
 from clinic.bookings import documents
+from clinic.bookings.ics import invitations
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
 from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking, is_slot_advisor
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import as_utc, bangkok_today, fiscal_year, format_date, format_datetime
-from clinic.notifications.services import notify
+from clinic.notifications.services import notify, withdraw_unsent
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot, SlotStatus
 from clinic.scheduling.queries import holiday_name, leave_on
@@ -108,8 +110,8 @@ def book_slot(
         )
     record_event(actor, "booking.created", booking, now, department_id=department.id,
                  reference=booking.reference, slot_id=slot.id, seat=booking.seat_number)
-    notify([slot.advisor, actor], "booking_created", now, booking=booking, slot=slot, department=department,
-           topic=topic)
+    notify([slot.advisor, actor, *department_watchers(department)], "booking_created", now, booking=booking,
+           slot=slot, department=department, topic=topic)
     return booking
 
 
@@ -252,7 +254,11 @@ def cancel_booking(
     booking.cancel_reason = reason
     record_event(actor, "booking.cancelled", booking, now, department_id=booking.department_id,
                  reason=reason, previous_status=previous)
-    notify([booking.slot.advisor, booking.booked_by], "booking_cancelled", now, booking=booking, reason=reason)
+    withdraw_unsent(reminder_key(booking))
+    # Those who had the session in their calendars (it was confirmed) get it taken out.
+    calendar = invitations(booking, "CANCEL", now) if previous == BookingStatus.CONFIRMED else None
+    notify([booking.slot.advisor, booking.booked_by, *department_watchers(booking.department)], "booking_cancelled",
+           now, booking=booking, reason=reason, calendar=calendar)
     return booking
 
 
@@ -269,7 +275,8 @@ def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
     booking.decided_by_id = actor.id
     record_event(actor, "booking.confirmed", booking, now, department_id=booking.department_id)
     slot = booking.slot
-    notify([booking.booked_by], "booking_confirmed", now, booking=booking, slot=slot)
+    notify([booking.booked_by, *department_watchers(booking.department)], "booking_confirmed", now, booking=booking,
+           slot=slot, calendar=invitations(booking, "REQUEST", now))
     return booking
 
 
@@ -282,7 +289,8 @@ def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -
     booking.decided_by_id = actor.id
     booking.decline_reason = reason
     record_event(actor, "booking.declined", booking, now, department_id=booking.department_id, reason=reason)
-    notify([booking.booked_by], "booking_declined", now, booking=booking, reason=reason)
+    notify([booking.booked_by, *department_watchers(booking.department)], "booking_declined", now, booking=booking,
+           reason=reason)
     return booking
 
 
@@ -305,5 +313,11 @@ def expire_pending(now: datetime) -> list[Booking]:
         booking.decided_at = now
         record_event(None, "booking.expired", booking, now, department_id=booking.department_id,
                      reference=booking.reference, slot_id=booking.slot_id)
-        notify([booking.booked_by], "booking_expired", now, booking=booking, slot=booking.slot)
+        notify([booking.booked_by, *department_watchers(booking.department)], "booking_expired", now,
+               booking=booking, slot=booking.slot)
     return due
+
+
+def reminder_key(booking: Booking) -> str:
+    """The outbox key of the reminders of a booking's session (queued once; withdrawn if it is cancelled)."""
+    return f"reminder:booking:{booking.id}"

@@ -8,6 +8,17 @@ from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import Model
 
 
+class NotificationKind(StrEnum):
+    """What a person may choose to get or not. E-mails about their own account (an invitation, a password reset or
+    change) are not optional and have no kind."""
+
+    BOOKINGS = "bookings"  # a booking made, confirmed, declined, cancelled, moved or expired
+    REMINDERS = "reminders"  # the working day before a session
+    RECORDS = "records"  # a record published
+    FOLLOW_UP = "follow_up"  # a next step due in three days, or overdue
+    DEPARTMENT_COPIES = "department_copies"  # opt-in: copies about every booking of one's department or ministry
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -25,6 +36,7 @@ class OutboxMessage(Model):
     __table_args__ = (
         CheckConstraint(one_of("status", OutboxStatus), name="status_known"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("uq_outbox_messages_key", "key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,3 +51,10 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # The recipient's language (the HTML part is laid out for it) and, for an e-mail about a session, the
+    # iCalendar invitation (METHOD:REQUEST or CANCEL) sent with it.
+    language: Mapped[str] = mapped_column(String(5), default="th", server_default="th")
+    calendar: Mapped[str | None] = mapped_column(Text)
+    # Set on a message that must be queued once however often its cause runs (a reminder): unique, and the handle
+    # by which an unsent message is withdrawn when its cause goes away (the session is cancelled).
+    key: Mapped[str | None] = mapped_column(String(200))

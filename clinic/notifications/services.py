@@ -6,6 +6,7 @@ Each e-mail is a template, `templates/emails/<name>.txt`, rendered once per reci
 
 import hashlib
 import hmac
+import re
 import smtplib
 import ssl
 import uuid
@@ -23,13 +24,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import Environment
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from clinic import i18n
 from clinic.audit.services import record_event
 from clinic.errors import Conflict
 from clinic.extensions import db
-from clinic.notifications.models import OutboxMessage, OutboxStatus
+from clinic.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 
 if TYPE_CHECKING:
     from clinic.accounts.models import User
@@ -43,31 +44,95 @@ class Recipient(Protocol):
 
     email: str
     language: str
+    muted_notifications: str
 
 
-def notify(recipients: Iterable[Recipient | None], template: str, now: datetime, **context: Any) -> list[OutboxMessage]:
-    """Write one outbox message per distinct recipient, rendered from `templates/emails/<template>.txt` in that
-    recipient's language, into the current transaction (it commits or rolls back with the change that caused it).
+# The kind of each e-mail a person may choose not to get. A template not listed here (an invitation, a password
+# reset or change) always goes out.
+TEMPLATE_KINDS: dict[str, NotificationKind] = {
+    "booking_created": NotificationKind.BOOKINGS,
+    "booking_confirmed": NotificationKind.BOOKINGS,
+    "booking_declined": NotificationKind.BOOKINGS,
+    "booking_cancelled": NotificationKind.BOOKINGS,
+    "booking_expired": NotificationKind.BOOKINGS,
+    "session_reminder": NotificationKind.REMINDERS,
+    "record_published": NotificationKind.RECORDS,
+    "action_item_due": NotificationKind.FOLLOW_UP,
+    "action_item_overdue": NotificationKind.FOLLOW_UP,
+}
+
+
+def kinds_in(setting: str | None) -> set[NotificationKind]:
+    """The kinds named in a comma-separated setting (unknown names, from an older version, are ignored)."""
+    known = {kind.value for kind in NotificationKind}
+    return {NotificationKind(name) for name in (setting or "").split(",") if name in known}
+
+
+def wants(recipient: Recipient, template: str) -> bool:
+    kind = TEMPLATE_KINDS.get(template)
+    return kind is None or kind not in kinds_in(getattr(recipient, "muted_notifications", ""))
+
+
+CalendarFor = Callable[[Recipient], bytes | None]
+
+
+def notify(recipients: Iterable[Recipient | None], template: str, now: datetime, *,
+           calendar: CalendarFor | None = None, key: str | None = None, **context: Any) -> list[OutboxMessage]:
+    """Write one outbox message per distinct recipient who wants this kind of e-mail (see TEMPLATE_KINDS),
+    rendered from `templates/emails/<template>.txt` in that recipient's language, into the current transaction
+    (it commits or rolls back with the change that caused it).
+
+    `calendar`, given the recipient, returns the iCalendar invitation sent with the e-mail (or None). With a `key`,
+    the message is queued once per recipient however often this is called (a reminder): a recipient whose message
+    under that key exists already is skipped, and the unique key guards a race of two callers.
 
     The template convention: `{% block subject %}` holds the subject (one line; whitespace is folded), and the rest
     of the template, usually `{% extends "emails/_layout.txt" %}` with a `{% block body %}`, renders the plain-text
-    body. Messages are Thai msgids in `_()`, so the one catalogue (clinic/translations) carries both languages.
+    body; the HTML part is laid out from it (`emails/_layout.html`) when the e-mail is sent. Messages are Thai
+    msgids in `_()`, so the one catalogue (clinic/translations) carries both languages.
     Besides `context`, a template sees `recipient`, `language` ('th' or 'en') and three helpers bound to that
-    language: `when(datetime)` (Thai dates in the Buddhist Era, Bangkok time), `name_of(department_or_topic)` (the
+    language: `when(datetime)` (Thai dates in the Buddhist Era, Bangkok time), `day(date)`, `name_of(department_or_topic)` (the
     English name in English when there is one) and `link(endpoint, **values)` (an absolute URL from BASE_URL).
     Works under an application context alone: no request is needed."""
-    distinct = {r.email.strip().lower(): r for r in recipients if r is not None and r.email}
+    distinct = {
+        r.email.strip().lower(): r for r in recipients if r is not None and r.email and wants(r, template)
+    }
+    keys = {address: f"{key}|{address}"[:200] for address in distinct} if key else {}
+    if keys:
+        queued = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys.values()))))
+        distinct = {address: r for address, r in distinct.items() if keys[address] not in queued}
     messages = []
     for address, recipient in sorted(distinct.items()):
-        subject, body = render_email(template, recipient, **context)
-        message = OutboxMessage(recipient=address, subject=subject, body=body, created_at=now, next_attempt_at=now)
+        subject, body, language = render_email(template, recipient, **context)
+        with force_locale(language):
+            invitation = calendar(recipient) if calendar else None
+        message = OutboxMessage(
+            recipient=address, subject=subject, body=body, created_at=now, next_attempt_at=now, language=language,
+            calendar=invitation.decode() if invitation else None, key=keys.get(address),
+        )
         db.session.add(message)
         messages.append(message)
     return messages
 
 
-def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[str, str]:
-    """(subject, body) of `templates/emails/<template>.txt` for `recipient`, in the recipient's language."""
+def withdraw_unsent(key: str) -> int:
+    """Delete the messages queued under `key` (for every recipient) that no worker has sent or taken yet: the
+    reminder of a session that was then cancelled. Returns how many."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.key.startswith(f"{key}|", autoescape=True),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_until.is_(None),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[str, str, str]:
+    """(subject, body, language) of `templates/emails/<template>.txt` for `recipient`, in the recipient's
+    language."""
     languages = current_app.config["LANGUAGES"]
     language = recipient.language if recipient.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     values = {
@@ -75,6 +140,7 @@ def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[s
         "recipient": recipient,
         "language": language,
         "when": partial(i18n.format_datetime, language=language),
+        "day": partial(i18n.format_date, language=language),
         "name_of": partial(i18n.local_name, language=language),
         "link": external_url,
     }
@@ -82,7 +148,7 @@ def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[s
         compiled = email_environment().get_template(f"emails/{template}.txt")
         subject = "".join(compiled.blocks["subject"](compiled.new_context(values)))
         body = compiled.render(values)
-    return " ".join(subject.split())[:MAX_SUBJECT], body.strip() + "\n"
+    return " ".join(subject.split())[:MAX_SUBJECT], body.strip() + "\n", language
 
 
 def email_environment() -> Environment:
@@ -118,6 +184,10 @@ class Mail(Protocol):
     def body(self) -> str: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def calendar(self) -> str | None: ...
 
 
 def message_id_for(message: Mail, secret: str, domain: str) -> str:
@@ -149,7 +219,39 @@ def build_email(message: Mail, sender: str) -> EmailMessage:
         message, current_app.config["SECRET_KEY"], message_id_domain(current_app.config)
     )
     email.set_content(message.body)
+    email.add_alternative(html_body(message), subtype="html")
+    if message.calendar:
+        # An invitation in the way Outlook, Gmail and Thunderbird offer to add it: a text/calendar part with the
+        # iTIP method (RFC 6047), as an attachment too for clients that show only attachments.
+        method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
+        email.add_attachment(message.calendar.encode(), maintype="text", subtype="calendar",
+                             filename="invite.ics", params={"method": method, "charset": "utf-8"})
     return email
+
+
+LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_body(message: Mail) -> str:
+    """The HTML part: the plain-text body laid out by `emails/_layout.html`, paragraphs kept and links made
+    clickable (everything escaped; nothing of the text is taken as markup)."""
+    paragraphs = [[pieces_of(line) for line in block.split("\n")] for block in message.body.strip().split("\n\n")]
+    return current_app.jinja_env.get_template("emails/_layout.html").render(
+        subject=message.subject, paragraphs=paragraphs, language=message.language
+    )
+
+
+def pieces_of(line: str) -> list[tuple[str, bool]]:
+    """A line as (text, is_link) pieces."""
+    pieces, start = [], 0
+    for found in LINK.finditer(line):
+        if found.start() > start:
+            pieces.append((line[start:found.start()], False))
+        pieces.append((found.group(), True))
+        start = found.end()
+    if start < len(line):
+        pieces.append((line[start:], False))
+    return pieces
 
 
 class FileTransport:
@@ -211,6 +313,8 @@ class ClaimedMessage:
     subject: str
     body: str
     created_at: datetime
+    language: str
+    calendar: str | None
     attempts: int  # this attempt included
     token: str
     claimed_until: datetime
@@ -265,7 +369,8 @@ def claim_due(now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessag
         )
         rows = db.session.execute(
             select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
-                   OutboxMessage.created_at, OutboxMessage.attempts)
+                   OutboxMessage.created_at, OutboxMessage.language, OutboxMessage.calendar,
+                   OutboxMessage.attempts)
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.id)
         ).all()

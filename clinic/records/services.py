@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from clinic.accounts.models import User
+from clinic.accounts.queries import department_watchers
 from clinic.audit.services import record_event
 from clinic.bookings.models import Booking
 from clinic.errors import Conflict, DomainError, NotAllowed
@@ -132,7 +133,8 @@ def publish_record(actor: User, record: ConsultationRecord, now: datetime) -> Re
     draft.published_at = now
     draft.published_by_id = actor.id
     record_event(actor, "record.published", draft, now, department_id=booking.department_id, number=draft.number)
-    notify([booking.booked_by], "record_published", now, booking=booking, revision=draft)
+    notify([booking.booked_by, *department_watchers(booking.department)], "record_published", now, booking=booking,
+           revision=draft)
     return draft
 
 
