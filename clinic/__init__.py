@@ -149,6 +149,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.reports import policies as report_policies
     from clinic.scheduling import policies as scheduling_policies
     from clinic.scheduling.models import SlotMode, SlotStatus
+    from clinic.web import request_now
 
     app.jinja_env.filters.update(
         thai_date=i18n.format_date,
@@ -172,6 +173,7 @@ def register_template_helpers(app: Flask) -> None:
         OutboxStatus=OutboxStatus,
         Role=Role,
         current_language=i18n.current_language,
+        today=lambda: i18n.bangkok_today(request_now()),
     )
 
 

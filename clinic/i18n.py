@@ -148,6 +148,7 @@ STATUS_LABELS = {
     "open": _l("ยังไม่เริ่ม"),
     "in_progress": _l("กำลังดำเนินการ"),
     "done": _l("เสร็จแล้ว"),
+    "dropped": _l("ยกเลิกขั้นตอน"),
 }
 MODE_LABELS = {"onsite": _l("ประชุม ณ สถานที่"), "online": _l("ออนไลน์")}
 OWNER_LABELS = {"department": _l("ส่วนราชการ"), "opdc": _l("สำนักงาน ก.พ.ร.")}

@@ -39,6 +39,14 @@ def request_now() -> datetime:
     return pinned() if callable(pinned) else datetime.now(UTC)
 
 
+def page_number() -> int:
+    """The `page` of a paged list from the query string: 1 when missing or not a number, within bounds."""
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 1_000_000))
+    except ValueError:
+        return 1
+
+
 def acting_user() -> "User":
     """The signed-in user itself, not Flask-Login's proxy: services and the audit log take the model."""
     return current_user._get_current_object()  # type: ignore[no-any-return]

@@ -115,7 +115,7 @@ def make_published_record(booking: Booking, advisor: User, guidance: str = "аЄДа
     for description, owner in items:
         db.session.add(ActionItem(record=record, department_id=booking.department_id, description=description,
                                   owner=owner, due_on=(NOW + timedelta(days=14)).date(), status="open",
-                                  created_at=NOW, updated_at=NOW))
+                                  created_at=NOW, updated_at=NOW, published_at=NOW))
     db.session.flush()
     db.session.expire(record)
     return record

@@ -50,6 +50,10 @@ record            login  403     404       403    404         200     403       
 record_post       login  403     404       403    404         422     403       403    login
 acknowledge       login  302     404       302    404         403     403       403    login
 action_item       login  302     404       302    404         302     302       403    login
+item_evidence     login  302     404       302    404         302     302       403    login
+open_steps        login  403     403       403    403         200     200       200    login
+feedback_post     login  302     404       302    404         403     403       403    login
+feedback_list     login  403     403       403    403         403     403       200    login
 case_file         login  200     404       200    404         200     200       200    login
 case_file_own     login  200     200       200    200         302     302       302    login
 cases             login  403     403       403    403         200     200       200    login
@@ -145,6 +149,10 @@ CASES = {
     "record_post": Case("POST", "records.edit", "/bookings/{recorded}/record", {"guidance": "ก" * 10001}),
     "acknowledge": Case("POST", "records.acknowledge_revision", "/revisions/{revision}/acknowledge"),
     "action_item": Case("POST", "records.update_item", "/action-items/{item}", {"status": ""}),
+    "item_evidence": Case("POST", "records.add_item_evidence", "/action-items/{item}/evidence", {}),
+    "open_steps": Case("GET", "records.open_steps", "/next-steps"),
+    "feedback_post": Case("POST", "records.feedback", "/records/{record}/feedback", {"rating": "9"}),
+    "feedback_list": Case("GET", "records.all_feedback", "/admin/feedback"),
     "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
     "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
     "cases": Case("GET", "records.cases", "/cases"),

@@ -47,7 +47,7 @@ def test_outbox_delivers_eml_files(app, tmp_path):
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 2
     email = BytesParser(policy=default).parsebytes(files[0].read_bytes())
-    assert email["Subject"] == "ยืนยันนัดหมาย" and email.get_content().strip() == "รายละเอียด"
+    assert email["Subject"] == "ยืนยันนัดหมาย" and email.get_body(preferencelist=("plain",)).get_content().strip() == "รายละเอียด"
     assert email["To"] in ("officer@diw.go.th", "somchai@opdc.go.th")
     assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {"sent"}
     assert deliver_due(FileTransport(str(tmp_path / "mail")), "x@y", NOW) == (0, 0)

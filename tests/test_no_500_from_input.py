@@ -81,13 +81,13 @@ def query(fields: Fields) -> str:
 BOUNDARY = b"hypothesis-7d1e0c2b"
 
 
-def multipart(fields: Fields, filename: Value, content: bytes) -> bytes:
+def multipart(fields: Fields, filename: Value, content: bytes, file_field: bytes = b"document") -> bytes:
     """A multipart body written byte by byte: the file name goes in as it is, quotes and line breaks included."""
     parts = [
         b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\n' + value + b"\r\n"
         for name, value in pairs(fields)
     ]
-    parts.append(b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="document"; filename="'
+    parts.append(b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="' + file_field + b'"; filename="'
                  + as_bytes(filename) + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + content + b"\r\n")
     return b"".join(parts) + b"--" + BOUNDARY + b"--\r\n"
 
@@ -415,3 +415,15 @@ def test_notification_choices(world, data):
                                max_size=4))
     person = data.draw(st.sampled_from(["officer", "coordinator", "advisor", "admin"]))
     submit(world, person, "POST", "/account/notifications", query({"kinds": kinds}).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_next_step_evidence(world, data):
+    filename = data.draw(st.one_of(st.sampled_from(["หลักฐาน.pdf", "a.xlsx", ".pdf", "a.pdf.exe", "../../x.pdf",
+                                                     'a".pdf', "a\r\nb.pdf"]), hostile))
+    content = data.draw(st.one_of(st.binary(max_size=200), st.sampled_from([b"%PDF-1.4\n%%EOF\n", b"PK\x03\x04"])))
+    person = data.draw(st.sampled_from(["officer", "other_officer", "advisor", "admin"]))
+    body = multipart({}, filename, content, b"evidence")
+    submit(world, person, "POST", f"/action-items/{world.ids['item']}/evidence", body,
+           f"multipart/form-data; boundary={BOUNDARY.decode()}")

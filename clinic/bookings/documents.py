@@ -7,7 +7,7 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
@@ -121,7 +121,7 @@ def check_files(folder: str, stored_names: set[str], written_before: float) -> F
     return FilesReport(orphans=orphans, missing=sorted(stored_names - on_disk.keys()))
 
 
-def read_upload(storage: BinaryIO | None, filename: str | None, max_bytes: int) -> Upload | None:
+def read_upload(storage: IO[bytes] | None, filename: str | None, max_bytes: int) -> Upload | None:
     """Read a werkzeug FileStorage without trusting its size; None when no file was chosen."""
     if storage is None or not filename:
         return None

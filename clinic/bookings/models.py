@@ -127,7 +127,8 @@ class Attendee(Model):
 
 
 class Document(Model):
-    """A background document a department attached to a booking; the file lives in instance/uploads."""
+    """A document a department attached to a booking (background, or evidence for a next step); the file lives in
+    instance/uploads."""
 
     __tablename__ = "documents"
     __table_args__ = (CheckConstraint(one_of("kind", DocumentKind), name="kind_known"),)
@@ -141,6 +142,9 @@ class Document(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A department's evidence for a next step (clinic.records.models.ActionItem) is a document of the booking
+    # the step came from, with the step's id; a background document has none.
+    action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"), index=True)
 
     booking: Mapped[Booking] = relationship(back_populates="documents")
     uploaded_by: Mapped[User] = relationship()

@@ -12,17 +12,10 @@ from clinic.notifications.models import OutboxMessage
 from clinic.notifications.policies import can_manage_mail
 from clinic.notifications.queries import is_being_sent, unsent_mail
 from clinic.notifications.services import MAX_ATTEMPTS, requeue
-from clinic.web import acting_user, form_status, guard_blueprint, request_now, unit_of_work
+from clinic.web import acting_user, form_status, guard_blueprint, page_number, request_now, unit_of_work
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/mail")
 guard_blueprint(bp, can_manage_mail)
-
-
-def page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 1_000_000))
-    except ValueError:
-        return 1
 
 
 @bp.get("")

@@ -72,3 +72,4 @@ class ActionItemForm(Form):
 
     def next_step(self) -> NextStep:
         return NextStep(self.description.data or "", self.owner.data or "", self.due_on.data)
+

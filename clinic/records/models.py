@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
-from clinic.bookings.models import Booking
+from clinic.bookings.models import Booking, Document
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import Model
 from clinic.organisations.models import Department
@@ -29,6 +29,7 @@ class ConsultationRecord(Model):
     action_items: Mapped[list["ActionItem"]] = relationship(
         back_populates="record", order_by="ActionItem.id"
     )
+    feedback: Mapped["SessionFeedback | None"] = relationship(back_populates="record", uselist=False)
 
     @property
     def draft(self) -> "RecordRevision | None":
@@ -96,6 +97,10 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+    DROPPED = "dropped"  # no longer to be done (the advisor's decision, with a note)
+
+
+CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 
 class ActionItem(Model):
@@ -118,10 +123,38 @@ class ActionItem(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when the record is published with this step in it: until then it is part of a draft, which the
+    # department neither sees nor updates.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     record: Mapped[ConsultationRecord] = relationship(back_populates="action_items")
     department: Mapped[Department] = relationship()
     updated_by: Mapped[User | None] = relationship()
+    updates: Mapped[list["ActionItemUpdate"]] = relationship(
+        back_populates="item", order_by="ActionItemUpdate.id", cascade="all, delete-orphan"
+    )
+    evidence: Mapped[list[Document]] = relationship(order_by=Document.id, viewonly=True)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status not in CLOSED_STATUSES and self.due_on < today
+
+
+class ActionItemUpdate(Model):
+    """One report on a next step: who, when, the status it was given and the note on the progress; the step's
+    history, oldest first. Evidence files are documents (clinic.bookings.models.Document) with the step's id."""
+
+    __tablename__ = "action_item_updates"
+    __table_args__ = (CheckConstraint(one_of("status", ActionStatus), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(ForeignKey("action_items.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ActionStatus] = mapped_column(EnumString(ActionStatus, 12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[ActionItem] = relationship(back_populates="updates")
+    author: Mapped[User] = relationship()
 
 
 class InternalNote(Model):
@@ -136,3 +169,23 @@ class InternalNote(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class SessionFeedback(Model):
+    """The department's rating (1 to 5) of a session it held, and its comment: once per session, given once the
+    record is published."""
+
+    __tablename__ = "session_feedback"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("consultation_records.id"), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    record: Mapped[ConsultationRecord] = relationship(back_populates="feedback")
+    department: Mapped[Department] = relationship()
+    given_by: Mapped[User] = relationship()

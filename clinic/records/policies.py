@@ -1,11 +1,13 @@
 from clinic.accounts.models import User
-from clinic.accounts.policies import can_view_department, is_advisor, is_department_user, is_opdc
+from clinic.accounts.policies import can_view_department, is_admin, is_advisor, is_department_user, is_opdc
 from clinic.bookings.models import Booking, BookingStatus
-from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
+from clinic.records.models import ActionItem, ActionOwner, ActionStatus, ConsultationRecord, RecordRevision
 
 __all__ = [
-    "can_acknowledge", "can_browse_all_case_files", "can_open_case_files", "can_read_internal_notes",
-    "can_read_record", "can_update_action_item", "can_write_record",
+    "can_acknowledge", "can_browse_all_case_files", "can_drop_action_item", "can_give_feedback",
+    "can_open_case_files", "can_read_all_feedback",
+    "can_read_internal_notes", "can_read_record", "can_see_action_item", "can_update_action_item",
+    "can_write_record",
 ]
 
 
@@ -44,8 +46,42 @@ def can_acknowledge(user: User, revision: RecordRevision) -> bool:
     )
 
 
+def can_see_action_item(user: User, item: ActionItem) -> bool:
+    """OPDC sees every step, drafts' too; the department sees a step once the record is published with it."""
+    if is_opdc(user):
+        return True
+    return item.published_at is not None and can_view_department(user, item.department)
+
+
 def can_update_action_item(user: User, item: ActionItem) -> bool:
-    """The department reports on the steps it owns; OPDC advisors update any step."""
+    """The department reports on the published steps it owns; OPDC advisors update any step."""
     if is_advisor(user):
         return True
-    return item.owner == ActionOwner.DEPARTMENT and is_department_user(user) and can_view_department(user, item.department)
+    return (
+        item.owner == ActionOwner.DEPARTMENT
+        and item.published_at is not None
+        and item.status != ActionStatus.DROPPED
+        and is_department_user(user)
+        and can_view_department(user, item.department)
+    )
+
+
+def can_drop_action_item(user: User, item: ActionItem) -> bool:
+    """Dropping a step is OPDC's decision: the advisors'."""
+    return is_advisor(user)
+
+
+def can_give_feedback(user: User, record: ConsultationRecord) -> bool:
+    """The department rates a session it held, once, after its record is published."""
+    return (
+        is_department_user(user)
+        and can_view_department(user, record.booking.department)
+        and record.published is not None
+        and record.feedback is None
+    )
+
+
+def can_read_all_feedback(user: User) -> bool:
+    """Every department's ratings and comments: administrators (an advisor reads those of their own sessions on
+    the session's page)."""
+    return is_admin(user)

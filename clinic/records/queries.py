@@ -3,21 +3,25 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from clinic.accounts.models import User
 from clinic.bookings.models import ACTIVE_STATUSES, Booking
 from clinic.bookings.queries import booking_options
 from clinic.extensions import db
 from clinic.i18n import local_name_column
 from clinic.organisations.models import Department, Ministry
 from clinic.records.models import (
+    CLOSED_STATUSES,
     Acknowledgement,
     ActionItem,
-    ActionStatus,
+    ActionItemUpdate,
+    ActionOwner,
     ConsultationRecord,
     InternalNote,
     RecordRevision,
+    SessionFeedback,
 )
 from clinic.scheduling.models import Slot
 
@@ -69,8 +73,13 @@ def case_file(department: Department) -> CaseFile:
         db.session.scalars(
             select(ActionItem)
             .where(ActionItem.department_id == department.id)
-            .options(joinedload(ActionItem.record).joinedload(ConsultationRecord.booking))
-            .order_by(ActionItem.status == ActionStatus.DONE, ActionItem.due_on)
+            .options(
+                joinedload(ActionItem.record).joinedload(ConsultationRecord.booking),
+                selectinload(ActionItem.updates).joinedload(ActionItemUpdate.author),
+                selectinload(ActionItem.evidence),
+            )
+            # Open steps first, earliest due first (so the overdue lead), then those done or dropped.
+            .order_by(ActionItem.status.in_(CLOSED_STATUSES), ActionItem.due_on)
         )
     )
     return CaseFile(department=department, bookings=bookings, records=records, action_items=items)
@@ -99,14 +108,13 @@ def department_overview(language: str, today: date, ministry_id: int | None = No
         .group_by(Booking.department_id)
         .subquery()
     )
-    published = select(RecordRevision.record_id).where(RecordRevision.published_at.is_not(None))
     steps = (
         select(
             ActionItem.department_id,
             func.count(ActionItem.id).label("open"),
             func.count(ActionItem.id).filter(ActionItem.due_on < today).label("overdue"),
         )
-        .where(ActionItem.status != ActionStatus.DONE, ActionItem.record_id.in_(published))
+        .where(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.published_at.is_not(None))
         .group_by(ActionItem.department_id)
         .subquery()
     )
@@ -126,3 +134,82 @@ def department_overview(language: str, today: date, ministry_id: int | None = No
     if ministry_id is not None:
         statement = statement.where(Department.ministry_id == ministry_id)
     return [DepartmentSummary(*row) for row in db.session.execute(statement)]
+
+
+OPEN_STEPS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class StepsPage:
+    items: list[ActionItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def open_action_items(owner: ActionOwner | None, mine: bool, user: User, page: int = 1,
+                      per_page: int = OPEN_STEPS_PAGE) -> StepsPage:
+    """Next steps still open (not done, not dropped) across every department, the earliest due first (so the
+    overdue ones lead), optionally only one owner's or only those of `user`'s own sessions: two queries for the
+    page, whatever the history holds."""
+    conditions: list[ColumnElement[bool]] = [ActionItem.status.not_in(CLOSED_STATUSES)]
+    if owner is not None:
+        conditions.append(ActionItem.owner == owner)
+    if mine:
+        conditions.append(ActionItem.record_id.in_(
+            select(ConsultationRecord.id).join(Booking).join(Slot, Booking.slot_id == Slot.id)
+            .where(Slot.advisor_id == user.id)
+        ))
+    total = db.session.scalar(select(func.count(ActionItem.id)).where(*conditions)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    items = db.session.scalars(
+        select(ActionItem)
+        .where(*conditions)
+        .options(
+            joinedload(ActionItem.department).joinedload(Department.ministry),
+            joinedload(ActionItem.record).joinedload(ConsultationRecord.booking).joinedload(Booking.slot)
+            .joinedload(Slot.advisor),
+        )
+        .order_by(ActionItem.due_on, ActionItem.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return StepsPage(items=list(items), total=total, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    rows: list[SessionFeedback]
+    total: int
+    average: float | None
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def feedback_page(page: int = 1, per_page: int = OPEN_STEPS_PAGE) -> FeedbackPage:
+    """Every department's ratings, newest first, with their count and average: two queries for any page."""
+    total, average = db.session.execute(
+        select(func.count(SessionFeedback.id), func.avg(SessionFeedback.rating))
+    ).one()
+    page = min(max(page, 1), max(1, -(-int(total) // per_page)))
+    rows = db.session.scalars(
+        select(SessionFeedback)
+        .options(
+            joinedload(SessionFeedback.department).joinedload(Department.ministry),
+            joinedload(SessionFeedback.record).joinedload(ConsultationRecord.booking).joinedload(Booking.slot)
+            .joinedload(Slot.advisor),
+        )
+        .order_by(SessionFeedback.created_at.desc(), SessionFeedback.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return FeedbackPage(rows=list(rows), total=int(total), average=float(average) if average is not None else None,
+                        page=page, per_page=per_page)

@@ -11,7 +11,7 @@ from clinic.bookings.models import Booking
 from clinic.extensions import db
 from clinic.i18n import bangkok_today
 from clinic.notifications.services import notify
-from clinic.records.models import ActionItem, ActionOwner, ActionStatus, ConsultationRecord, RecordRevision
+from clinic.records.models import CLOSED_STATUSES, ActionItem, ActionOwner, ConsultationRecord
 from clinic.scheduling.models import Slot
 
 DUE_SOON_DAYS = 3
@@ -21,12 +21,11 @@ OVERDUE_LOOKBACK_DAYS = 365  # a bound: a step overdue for longer was reminded l
 def open_steps_due(now: datetime) -> tuple[list[ActionItem], list[ActionItem]]:
     """(due in three days, overdue) open next steps of published records."""
     today = bangkok_today(now)
-    published = select(RecordRevision.record_id).where(RecordRevision.published_at.is_not(None))
     items = db.session.scalars(
         select(ActionItem)
         .where(
-            ActionItem.status != ActionStatus.DONE,
-            ActionItem.record_id.in_(published),
+            ActionItem.status.not_in(CLOSED_STATUSES),
+            ActionItem.published_at.is_not(None),
             ActionItem.due_on <= today + timedelta(days=DUE_SOON_DAYS),
             ActionItem.due_on >= today - timedelta(days=OVERDUE_LOOKBACK_DAYS),
         )

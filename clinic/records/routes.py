@@ -1,19 +1,33 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from clinic.bookings import documents
 from clinic.bookings.models import Booking
 from clinic.bookings.queries import get_booking_or_404
 from clinic.extensions import db
 from clinic.i18n import bangkok_today, current_language
 from clinic.organisations.models import Ministry
 from clinic.records.forms import ActionItemForm, RecordForm
-from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
-from clinic.records.policies import can_browse_all_case_files, can_read_record, can_write_record
-from clinic.records.queries import department_overview, internal_notes, record_for
-from clinic.records.services import acknowledge, add_internal_note, submit_record, update_action_item
-from clinic.web import acting_user, form_status, request_now, require, unit_of_work
+from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
+from clinic.records.policies import (
+    can_browse_all_case_files,
+    can_read_all_feedback,
+    can_read_record,
+    can_see_action_item,
+    can_write_record,
+)
+from clinic.records.queries import department_overview, feedback_page, internal_notes, open_action_items, record_for
+from clinic.records.services import (
+    acknowledge,
+    add_evidence,
+    add_internal_note,
+    give_feedback,
+    submit_record,
+    update_action_item,
+)
+from clinic.web import acting_user, form_status, page_number, request_now, require, unit_of_work
 
 bp = Blueprint("records", __name__)
 
@@ -69,11 +83,16 @@ def acknowledge_revision(revision_id: int) -> Response:
     return redirect(url_for("bookings.detail", booking_id=booking_id))
 
 
+def get_action_item_or_404(item_id: int) -> ActionItem:
+    item = db.session.get(ActionItem, item_id)
+    if item is None or not can_see_action_item(acting_user(), item):
+        abort(404)
+    return item
+
+
 @bp.post("/action-items/<int:item_id>")
 def update_item(item_id: int) -> Response:
-    item = db.session.get(ActionItem, item_id)
-    if item is None or not can_read_record(acting_user(), item.record):
-        abort(404)
+    item = get_action_item_or_404(item_id)
     booking_id = item.record.booking_id
     with unit_of_work() as work:
         update_action_item(acting_user(), item, request.form.get("status", ""), request.form.get("note", ""),
@@ -81,6 +100,52 @@ def update_item(item_id: int) -> Response:
     if work.ok:
         flash(_("ปรับสถานะแล้ว"), "success")
     return redirect(url_for("bookings.detail", booking_id=booking_id))
+
+
+@bp.post("/action-items/<int:item_id>/evidence")
+def add_item_evidence(item_id: int) -> Response:
+    item = get_action_item_or_404(item_id)
+    booking_id = item.record.booking_id
+    config = current_app.config
+    storage = request.files.get("evidence")
+    upload = documents.read_upload(storage.stream if storage else None, storage.filename if storage else None,
+                                   config["MAX_UPLOAD_BYTES"])
+    with unit_of_work() as work:
+        add_evidence(acting_user(), item, upload, config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"], request_now())
+    if work.ok and upload:
+        flash(_("แนบหลักฐาน %(name)s แล้ว", name=upload.filename), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking_id))
+
+
+@bp.get("/next-steps")
+@require(can_browse_all_case_files)
+def open_steps() -> str:
+    """OPDC's list of the next steps still open across every department, overdue first."""
+    owner = request.args.get("owner", "")
+    page = open_action_items(
+        ActionOwner(owner) if owner in set(ActionOwner) else None, request.args.get("mine") == "1",
+        acting_user(), page_number(),
+    )
+    return render_template("records/open_steps.html", page=page, owner=owner, mine=request.args.get("mine") == "1")
+
+
+@bp.post("/records/<int:record_id>/feedback")
+def feedback(record_id: int) -> Response:
+    record = db.session.get(ConsultationRecord, record_id)
+    if record is None or not can_read_record(acting_user(), record):
+        abort(404)
+    with unit_of_work() as work:
+        give_feedback(acting_user(), record, request.form.get("rating"), request.form.get("comment", ""),
+                      request_now())
+    if work.ok:
+        flash(_("ขอบคุณสำหรับความเห็น"), "success")
+    return redirect(url_for("bookings.detail", booking_id=record.booking_id))
+
+
+@bp.get("/admin/feedback")
+@require(can_read_all_feedback)
+def all_feedback() -> str:
+    return render_template("records/feedback.html", page=feedback_page(page_number()))
 
 
 @bp.post("/bookings/<int:booking_id>/notes")

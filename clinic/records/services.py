@@ -9,7 +9,8 @@ from sqlalchemy import select
 from clinic.accounts.models import User
 from clinic.accounts.queries import department_watchers
 from clinic.audit.services import record_event
-from clinic.bookings.models import Booking
+from clinic.bookings import documents
+from clinic.bookings.models import Booking, Document
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import as_utc, bangkok_today
@@ -17,14 +18,18 @@ from clinic.notifications.services import notify
 from clinic.records.models import (
     Acknowledgement,
     ActionItem,
+    ActionItemUpdate,
     ActionOwner,
     ActionStatus,
     ConsultationRecord,
     InternalNote,
     RecordRevision,
+    SessionFeedback,
 )
 from clinic.records.policies import (
     can_acknowledge,
+    can_drop_action_item,
+    can_give_feedback,
     can_read_internal_notes,
     can_update_action_item,
     can_write_record,
@@ -132,6 +137,9 @@ def publish_record(actor: User, record: ConsultationRecord, now: datetime) -> Re
         raise DomainError(_l("ระบุคำแนะนำที่ให้ก่อนเผยแพร่"), field="guidance")
     draft.published_at = now
     draft.published_by_id = actor.id
+    for item in record.action_items:
+        if item.published_at is None:
+            item.published_at = now  # the department sees it, and reports on it, from now on
     record_event(actor, "record.published", draft, now, department_id=booking.department_id, number=draft.number)
     notify([booking.booked_by, *department_watchers(booking.department)], "record_published", now, booking=booking,
            revision=draft)
@@ -190,6 +198,8 @@ def add_action_item(
 def update_action_item(
     actor: User, item: ActionItem, status: ActionStatus | str, note: str, now: datetime
 ) -> ActionItem:
+    """Report on a next step: its status and a note on the progress, kept in the step's history. Only OPDC drops a
+    step, and says why."""
     if not can_update_action_item(actor, item):
         raise NotAllowed(_l("คุณปรับสถานะขั้นตอนนี้ไม่ได้"))
     try:
@@ -197,15 +207,43 @@ def update_action_item(
     except ValueError:
         raise DomainError(_l("เลือกสถานะ"), field="status") from None
     note = check_length(note, "note", MAX_ITEM)
+    if status == ActionStatus.DROPPED and not can_drop_action_item(actor, item):
+        raise NotAllowed(_l("เฉพาะที่ปรึกษา ก.พ.ร. ยกเลิกขั้นตอนได้"))
+    if status == ActionStatus.DROPPED and not note:
+        raise DomainError(_l("ระบุเหตุผลที่ยกเลิกขั้นตอนนี้"), field="note")
+    if status == item.status and not note:
+        raise DomainError(_l("เลือกสถานะใหม่ หรือพิมพ์ความคืบหน้า"), field="note")
     previous = item.status
     item.status = status
     if note:
         item.progress_note = note
     item.updated_at = now
     item.updated_by_id = actor.id
+    db.session.add(ActionItemUpdate(item=item, author_id=actor.id, status=status, note=note, created_at=now))
     record_event(actor, "action_item.updated", item, now, department_id=item.department_id,
                  previous_status=previous, status=status, note=note)
     return item
+
+
+def add_evidence(actor: User, item: ActionItem, upload: documents.Upload | None, upload_folder: str,
+                 max_bytes: int, now: datetime) -> Document:
+    """Attach a file (PDF, DOCX or XLSX, its type read from its bytes) as evidence for a next step: a document of
+    the booking the step came from. Whoever may report on the step may attach evidence."""
+    if not can_update_action_item(actor, item):
+        raise NotAllowed(_l("คุณแนบหลักฐานของขั้นตอนนี้ไม่ได้"))
+    if upload is None:
+        raise DomainError(_l("เลือกไฟล์หลักฐานก่อน"), field="evidence")
+    checked = documents.check_upload(upload, max_bytes)
+    stored_name = documents.store(checked, upload_folder, db.session())
+    document = Document(
+        booking_id=item.record.booking_id, action_item_id=item.id, filename=checked.filename,
+        stored_name=stored_name, kind=checked.kind, size=len(checked.data), sha256=checked.sha256,
+        uploaded_by_id=actor.id, uploaded_at=now,
+    )
+    db.session.add(document)
+    record_event(actor, "action_item.evidence_added", item, now, department_id=item.department_id,
+                 filename=checked.filename, size=len(checked.data), sha256=checked.sha256)
+    return document
 
 
 def add_internal_note(actor: User, booking: Booking, body: str, now: datetime) -> InternalNote:
@@ -219,3 +257,29 @@ def add_internal_note(actor: User, booking: Booking, body: str, now: datetime) -
     db.session.add(note)
     record_event(actor, "internal_note.added", note, now, department_id=booking.department_id)
     return note
+
+
+MAX_FEEDBACK = 2000
+
+
+def give_feedback(actor: User, record: ConsultationRecord, rating: int | str | None, comment: str,
+                  now: datetime) -> SessionFeedback:
+    """The department's rating of a held session (1 to 5) and comment, once; a second is refused (the unique
+    record_id holds it under concurrency too)."""
+    if record.feedback is not None:
+        raise Conflict(_l("ส่วนราชการให้ความเห็นต่อการให้คำปรึกษาครั้งนี้แล้ว"))
+    if not can_give_feedback(actor, record):
+        raise NotAllowed(_l("คุณให้ความเห็นต่อการให้คำปรึกษาครั้งนี้ไม่ได้"))
+    try:
+        score = int(rating) if rating is not None else 0
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise DomainError(_l("เลือกคะแนน 1 ถึง 5"), field="rating")
+    comment = check_length(comment, "comment", MAX_FEEDBACK)
+    feedback = SessionFeedback(record=record, department_id=record.booking.department_id, given_by_id=actor.id,
+                               rating=score, comment=comment, created_at=now)
+    db.session.add(feedback)
+    record_event(actor, "record.feedback_given", record, now, department_id=record.booking.department_id,
+                 rating=score)
+    return feedback
