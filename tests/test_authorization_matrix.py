@@ -54,6 +54,7 @@ item_evidence     login  302     404       302    404         302     302       
 open_steps        login  403     403       403    403         200     200       200    login
 feedback_post     login  302     404       302    404         403     403       403    login
 feedback_list     login  403     403       403    403         403     403       200    login
+revision_page     login  200     404       200    404         200     200       200    login
 case_file         login  200     404       200    404         200     200       200    login
 case_file_own     login  200     200       200    200         302     302       302    login
 cases             login  403     403       403    403         200     200       200    login
@@ -153,6 +154,7 @@ CASES = {
     "open_steps": Case("GET", "records.open_steps", "/next-steps"),
     "feedback_post": Case("POST", "records.feedback", "/records/{record}/feedback", {"rating": "9"}),
     "feedback_list": Case("GET", "records.all_feedback", "/admin/feedback"),
+    "revision_page": Case("GET", "records.revision", "/revisions/{revision}"),
     "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
     "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
     "cases": Case("GET", "records.cases", "/cases"),

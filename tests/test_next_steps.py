@@ -157,3 +157,22 @@ def test_advisors_list_the_open_steps_of_every_department(login, published, held
     assert "ZQ-SISTER" not in client.get("/next-steps?mine=1").get_data(as_text=True)
     assert "ZQ-SISTER" not in client.get("/next-steps?owner=department").get_data(as_text=True)
     assert login(officer).get("/next-steps").status_code == 403
+
+
+def test_an_earlier_revision_can_be_read_after_a_correction(login, held, published, advisor, officer,
+                                                            sister_officer):
+    first = published.revisions[0]
+    save_draft(advisor, held, RecordContent("2 คน", "ประเด็น", "คำแนะนำฉบับแก้ไข ZQ-SECOND"), set(), NOW)
+    db.session.flush()
+    db.session.expire_all()
+    record = db.session.merge(published)
+    draft = record.draft
+    client = login(officer)
+    assert client.get(f"/revisions/{draft.id}").status_code == 404  # a draft is OPDC's
+    publish_record(advisor, record, NOW)
+    db.session.flush()
+    page = client.get(f"/bookings/{held.id}").get_data(as_text=True)
+    assert "ZQ-SECOND" in page and f'href="/revisions/{first.id}"' in page
+    earlier = client.get(f"/revisions/{first.id}").get_data(as_text=True)
+    assert "ควรทบทวนภารกิจ" in earlier and "ZQ-SECOND" not in earlier
+    assert login(sister_officer).get(f"/revisions/{first.id}").status_code == 404

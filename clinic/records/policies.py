@@ -6,7 +6,7 @@ from clinic.records.models import ActionItem, ActionOwner, ActionStatus, Consult
 __all__ = [
     "can_acknowledge", "can_browse_all_case_files", "can_drop_action_item", "can_give_feedback",
     "can_open_case_files", "can_read_all_feedback",
-    "can_read_internal_notes", "can_read_record", "can_see_action_item", "can_update_action_item",
+    "can_read_internal_notes", "can_read_record", "can_read_revision", "can_see_action_item", "can_update_action_item",
     "can_write_record",
 ]
 
@@ -31,6 +31,11 @@ def can_read_record(user: User, record: ConsultationRecord) -> bool:
     if is_opdc(user):
         return True
     return can_view_department(user, record.booking.department) and record.published is not None
+
+
+def can_read_revision(user: User, revision: RecordRevision) -> bool:
+    """A published revision, earlier ones too, for whoever reads the record; drafts for OPDC only."""
+    return can_read_record(user, revision.record) and (revision.published_at is not None or is_opdc(user))
 
 
 def can_read_internal_notes(user: User) -> bool:

@@ -15,6 +15,7 @@ from clinic.records.policies import (
     can_browse_all_case_files,
     can_read_all_feedback,
     can_read_record,
+    can_read_revision,
     can_see_action_item,
     can_write_record,
 )
@@ -127,6 +128,15 @@ def open_steps() -> str:
         acting_user(), page_number(),
     )
     return render_template("records/open_steps.html", page=page, owner=owner, mine=request.args.get("mine") == "1")
+
+
+@bp.get("/revisions/<int:revision_id>")
+def revision(revision_id: int) -> str:
+    """One revision of a record as it was published (an earlier one, read after a correction)."""
+    found = db.session.get(RecordRevision, revision_id)
+    if found is None or not can_read_revision(acting_user(), found):
+        abort(404)
+    return render_template("records/revision.html", revision=found, record=found.record, booking=found.record.booking)
 
 
 @bp.post("/records/<int:record_id>/feedback")

@@ -61,7 +61,7 @@ def test_an_invited_officer_sets_a_password_signs_in_and_changes_it(page: Page, 
     [invitation] = deliver_mail(live)
     assert invitation["To"] == "anucha@diw.go.th"
     assert invitation["Subject"] == "[OPDC Clinic] คำเชิญเข้าใช้ระบบคลินิกให้คำปรึกษา สำนักงาน ก.พ.ร."
-    link = re.search(r"http://127\.0\.0\.1:5000(/account/invitation/\S+)", invitation.get_content()).group(1)
+    link = re.search(r"http://127\.0\.0\.1:5000(/account/invitation/\S+)", invitation.get_body(preferencelist=("plain",)).get_content()).group(1)
 
     page.goto(link)
     expect(page.get_by_role("heading", name="ตั้งรหัสผ่านเพื่อเริ่มใช้งาน")).to_be_visible()
