@@ -26,6 +26,9 @@ THAI_MONTHS_LONG = (
 THAI_WEEKDAYS_SHORT = ("จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.", "อา.")
 THAI_WEEKDAYS_LONG = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
 EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EN_MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")
+EN_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def select_locale() -> str:
@@ -92,15 +95,22 @@ def bangkok_today(now: datetime) -> date:
 
 
 def format_date(value: date | datetime | None, style: str = "short", language: str | None = None) -> str:
-    """'27 มี.ค. 2566' (short) or 'วันจันทร์ที่ 27 มีนาคม 2566' (long); English: '27 Mar 2023'."""
+    """'27 มี.ค. 2566' (short), 'วันจันทร์ที่ 27 มีนาคม 2566' (long), 'จ. 27 มี.ค. 2566' (weekday), 'มีนาคม 2566'
+    (month) or 'จ.' (weekday_name); English: '27 Mar 2023', 'March 2023', 'Mon'."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_bangkok(value).date()
     language = language or current_language()
+    if style == "weekday_name":
+        return (THAI_WEEKDAYS_SHORT if language == "th" else EN_WEEKDAYS_SHORT)[value.weekday()]
     if language != "th":
+        if style == "month":
+            return f"{EN_MONTHS_LONG[value.month - 1]} {value.year}"
         return f"{value.day} {EN_MONTHS_SHORT[value.month - 1]} {value.year}"
     year = value.year + BE_OFFSET
+    if style == "month":
+        return f"{THAI_MONTHS_LONG[value.month - 1]} {year}"
     if style == "long":
         weekday = THAI_WEEKDAYS_LONG[value.weekday()]
         return f"วัน{weekday}ที่ {value.day} {THAI_MONTHS_LONG[value.month - 1]} {year}"

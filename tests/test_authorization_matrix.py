@@ -60,6 +60,8 @@ case_file_own     login  200     200       200    200         302     302       
 cases             login  403     403       403    403         200     200       200    login
 advisor_sessions  login  403     403       403    403         200     200       403    login
 advisor_week      login  403     403       403    403         200     200       403    login
+advisor_day       login  403     403       403    403         200     200       403    login
+advisor_month     login  403     403       403    403         200     200       403    login
 new_slots         login  403     403       403    403         200     200       403    login
 new_slots_post    login  403     403       403    403         422     422       403    login
 report            login  403     403       403    403         403     403       200    login
@@ -91,6 +93,7 @@ leave             login  403     403       403    403         200     200       
 leave_post        login  403     403       403    403         422     422       403    login
 remove_leave      login  403     403       403    403         404     404       403    login
 advisors          login  403     403       403    403         403     403       200    login
+all_advisors_day  login  403     403       403    403         403     403       200    login
 advisor_availability login 403   403       403    403         403     403       200    login
 advisor_availability_post login 403 403    403    403         403     403       422    login
 advisor_add_date  login  403     403       403    403         403     403       422    login
@@ -160,6 +163,8 @@ CASES = {
     "cases": Case("GET", "records.cases", "/cases"),
     "advisor_sessions": Case("GET", "scheduling.sessions", "/advisor/sessions"),
     "advisor_week": Case("GET", "scheduling.week", "/advisor/week?start=2026-11-30"),
+    "advisor_day": Case("GET", "scheduling.day", "/advisor/day?date=2026-12-02"),
+    "advisor_month": Case("GET", "scheduling.month", "/advisor/month?month=2026-12-01"),
     "new_slots": Case("GET", "scheduling.new_slots", "/advisor/slots/new"),
     "new_slots_post": Case("POST", "scheduling.new_slots", "/advisor/slots/new"),
     "report": Case("GET", "reports.sessions", "/admin/reports/sessions"),
@@ -196,6 +201,7 @@ CASES = {
     "leave_post": Case("POST", "scheduling.leave", "/advisor/leave", {"first_day": ""}),
     "remove_leave": Case("POST", "scheduling.remove_leave", "/advisor/leave/999999/delete"),
     "advisors": Case("GET", "scheduling_admin.advisors", "/admin/advisors"),
+    "all_advisors_day": Case("GET", "scheduling_admin.all_advisors_day", "/admin/advisors/calendar?date=2026-12-02"),
     "advisor_availability": Case("GET", "scheduling_admin.availability", "/admin/advisors/{advisor}/availability"),
     "advisor_availability_post": Case("POST", "scheduling_admin.availability",
                                       "/admin/advisors/{advisor}/availability", {"session_minutes": "0"}),

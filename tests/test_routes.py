@@ -307,6 +307,11 @@ class TestRecordRoutes:
             "guidance": "ให้วิเคราะห์ภารกิจ ฉบับแก้", "item-description": "จัดทำตาราง", "item-owner": "department",
             "item-due_on": "2026-12-31", "add_item": "1"})
         assert response.status_code == 302
+        page = login(officer).get(f"/bookings/{held.id}").get_data(as_text=True)
+        assert "จัดทำตาราง" not in page  # a step of the unpublished draft is not the department's yet
+        client = login(advisor)
+        assert client.post(f"/bookings/{held.id}/record", data={
+            "guidance": "ให้วิเคราะห์ภารกิจ ฉบับแก้", "publish": "1"}).status_code == 302
 
         client = login(officer)
         page = client.get(f"/bookings/{held.id}").get_data(as_text=True)

@@ -139,37 +139,64 @@ def recent_bookings_to_record(advisor: User, now: datetime, days: int = 30) -> l
 
 @dataclass
 class DayColumn:
+    """One advisor's day in a calendar: their slots (with the clinic day each belongs to), the bookings of each
+    slot, and the leave that day falls in, if any."""
+
     day: date
     slots: list[Slot] = field(default_factory=list)
     bookings: dict[int, list[Booking]] = field(default_factory=dict)
+    leave: AdvisorLeave | None = None
 
 
-def week_of(advisor: User, monday: date) -> list[DayColumn]:
-    """The advisor's slots and their bookings for the week starting `monday`, a column per day; two queries.
-    Generated slots that regeneration withdrew are left out: nobody cancelled them, the hours changed."""
-    start = datetime.combine(monday, datetime.min.time(), BANGKOK)
-    end = start + timedelta(days=7)
+MAX_CALENDAR_DAYS = 42  # a month view: six weeks
+
+
+def calendar_days(advisor_ids: Sequence[int], first: date, last: date,
+                  with_attendees: bool = False) -> dict[int, list[DayColumn]]:
+    """Each advisor's days from `first` to `last` (at most six weeks): slots, their bookings and leave; three
+    queries whatever the number of advisors and days (a fourth for the attendees, for an agenda). Generated slots
+    that regeneration withdrew are left out: nobody cancelled them, the hours changed. Bookings come with their
+    department and topic."""
+    last = min(last, first + timedelta(days=MAX_CALENDAR_DAYS - 1))
+    start = datetime.combine(first, datetime.min.time(), BANGKOK)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), BANGKOK)
+    ids = list(advisor_ids)
     withdrawn = and_(Slot.status == SlotStatus.CANCELLED, Slot.source == SlotSource.GENERATED)
+    in_range = (Slot.advisor_id.in_(ids), Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
     slots = db.session.scalars(
-        select(Slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
-        .order_by(Slot.starts_at)
+        select(Slot).where(*in_range).options(joinedload(Slot.clinic_day)).order_by(Slot.starts_at, Slot.id)
     ).all()
     bookings = db.session.scalars(
         select(Booking)
         .join(Booking.slot)
-        .where(Slot.advisor_id == advisor.id, Slot.starts_at >= start, Slot.starts_at < end, not_(withdrawn))
-        .options(joinedload(Booking.department))
+        .where(*in_range)
+        .options(joinedload(Booking.department), joinedload(Booking.topic),
+                 *([selectinload(Booking.attendees)] if with_attendees else []))
         .order_by(Booking.id)
     ).all()
-    columns = [DayColumn(monday + timedelta(days=i)) for i in range(7)]
-    by_day = {c.day: c for c in columns}
+    leaves = db.session.scalars(
+        select(AdvisorLeave).where(
+            AdvisorLeave.advisor_id.in_(ids), AdvisorLeave.first_day <= last, AdvisorLeave.last_day >= first
+        )
+    ).all()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    calendars = {advisor_id: [DayColumn(day) for day in days] for advisor_id in ids}
+    by_day = {(advisor_id, c.day): c for advisor_id, columns in calendars.items() for c in columns}
     for slot in slots:
-        by_day[to_bangkok(slot.starts_at).date()].slots.append(slot)
+        by_day[slot.advisor_id, to_bangkok(slot.starts_at).date()].slots.append(slot)
     for booking in bookings:
-        column = by_day[to_bangkok(booking.slot.starts_at).date()]
+        column = by_day[booking.slot.advisor_id, to_bangkok(booking.slot.starts_at).date()]
         column.bookings.setdefault(booking.slot_id, []).append(booking)
-    return columns
+    for leave in leaves:
+        for day in days:
+            if leave.first_day <= day <= leave.last_day:
+                by_day[leave.advisor_id, day].leave = leave
+    return calendars
+
+
+def week_of(advisor: User, monday: date) -> list[DayColumn]:
+    """The advisor's week starting `monday`, a column per day (see `calendar_days`)."""
+    return calendar_days([advisor.id], monday, monday + timedelta(days=6))[advisor.id]
 
 
 def slots_holding_bookings(slot_ids: Collection[int]) -> set[int]:

@@ -121,3 +121,18 @@ def advisors_with_availability() -> list[tuple[User, Availability | None]]:
         .order_by(User.name, User.id)
     ).all()
     return [(user, availability) for user, availability in rows]
+
+
+MAX_ADVISORS_SIDE_BY_SIDE = 200
+
+
+def advisors_with_calendars() -> list[User]:
+    """Every active advisor, by name (at most MAX_ADVISORS_SIDE_BY_SIDE); one query."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.ADVISOR, User.is_active_account.is_(True))
+            .order_by(User.name, User.id)
+            .limit(MAX_ADVISORS_SIDE_BY_SIDE)
+        )
+    )

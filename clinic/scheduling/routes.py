@@ -11,6 +11,7 @@ from clinic.accounts.models import User
 from clinic.bookings.queries import (
     active_bookings_of,
     bookings_during_leave,
+    calendar_days,
     recent_bookings_to_record,
     slots_holding_bookings,
     upcoming_bookings,
@@ -23,6 +24,7 @@ from clinic.scheduling.models import DateOverrideKind
 from clinic.scheduling.policies import can_manage_any_calendar, has_calendar
 from clinic.scheduling.queries import (
     advisors_with_availability,
+    advisors_with_calendars,
     availability_of,
     generated_slot_count,
     get_advisor_or_404,
@@ -63,24 +65,62 @@ def sessions() -> str:
     )
 
 
-@bp.get("/week")
-def week() -> str:
+def chosen_day(argument: str = "start") -> date:
+    """The day a calendar page shows, from the query string: today (Bangkok) when missing or not a date."""
     today = bangkok_today(request_now())
     try:
-        chosen = date.fromisoformat(request.args["start"]) if "start" in request.args else today
+        chosen = date.fromisoformat(request.args[argument]) if argument in request.args else today
     except ValueError:
-        chosen = today
-    if not CALENDAR_FIRST_DAY <= chosen <= CALENDAR_LAST_DAY:
-        chosen = today
-    monday = week_start(chosen)
+        return today
+    return chosen if CALENDAR_FIRST_DAY <= chosen <= CALENDAR_LAST_DAY else today
+
+
+@bp.get("/week")
+def week() -> str:
+    monday = week_start(chosen_day())
     return render_template(
         "scheduling/week.html",
         columns=week_of(acting_user(), monday),
         monday=monday,
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
-        today=today,
+        today=bangkok_today(request_now()),
     )
+
+
+@bp.get("/day")
+def day() -> str:
+    """The advisor's agenda of one day: every session with its department, topic, place and attendees; printable."""
+    shown = chosen_day("date")
+    [column] = calendar_days([acting_user().id], shown, shown, with_attendees=True)[acting_user().id]
+    return render_template("scheduling/day.html", column=column, advisor=acting_user(), shown=shown,
+                           previous=shown - timedelta(days=1), following=shown + timedelta(days=1),
+                           endpoint="scheduling.day", values={})
+
+
+@bp.get("/month")
+def month() -> str:
+    """The advisor's month: sessions, free slots, leave and clinic days, a week per row."""
+    first = chosen_day("month").replace(day=1)
+    following = (first + timedelta(days=31)).replace(day=1)
+    grid_start = week_start(first)
+    grid_end = week_start(following - timedelta(days=1)) + timedelta(days=6)
+    columns = calendar_days([acting_user().id], grid_start, grid_end)[acting_user().id]
+    return render_template(
+        "scheduling/month.html", weeks=[columns[i:i + 7] for i in range(0, len(columns), 7)], first=first,
+        previous=(first - timedelta(days=1)).replace(day=1), following=following,
+        today=bangkok_today(request_now()),
+    )
+
+
+@admin_bp.get("/calendar")
+def all_advisors_day() -> str:
+    """Every advisor's day side by side, for the clinic office; printable as the day's agenda."""
+    shown = chosen_day("date")
+    advisors = advisors_with_calendars()
+    calendars = calendar_days([a.id for a in advisors], shown, shown)
+    return render_template("scheduling/all_advisors_day.html", advisors=advisors, calendars=calendars, shown=shown,
+                           previous=shown - timedelta(days=1), following=shown + timedelta(days=1))
 
 
 @bp.route("/slots/new", methods=["GET", "POST"])
