@@ -83,3 +83,40 @@ def test_officer_reports_with_evidence_and_advisor_follows_up(page: Page, data, 
     row.get_by_role("button", name="ปรับสถานะ").click()
     expect(page.locator(f'[data-action-item="{opdc_id}"] [data-status="dropped"]')).to_be_visible()
     shot(page, "follow-through-04-dropped")
+
+
+def test_advisor_moves_between_week_month_and_day_and_admin_sees_everyone(page: Page, data):
+    with data():
+        topic = factories.make_topic(name_th="การปรับปรุงโครงสร้างการแบ่งส่วนราชการภายในกรม")
+        department = factories.make_department(factories.make_ministry(name_th="กระทรวงอุตสาหกรรม"),
+                                               name_th="กรมโรงงานอุตสาหกรรม", abbreviation="กรอ.")
+        officer = factories.make_user("officer", department=department, email="officer@diw.go.th")
+        advisor = factories.make_user("advisor", name="นายสมชาย ใจดี", email="somchai@opdc.go.th",
+                                      expertise=[topic])
+        factories.make_user("advisor", name="นางวิไล ศรีสุข", email="wilai@opdc.go.th", expertise=[topic])
+        factories.make_user("admin", name="ผู้ดูแลระบบ", email="admin@opdc.go.th")
+        reference = factories.make_booking(factories.make_slot(advisor, NOW + timedelta(days=1)), officer, topic,
+                                           status="confirmed").reference
+        factories.make_slot(advisor, NOW + timedelta(days=1, hours=2))
+
+    log_in(page, "somchai@opdc.go.th")
+    page.locator("#nav").get_by_role("link", name="ปฏิทินรายสัปดาห์").click()
+    page.get_by_role("link", name="เดือน", exact=True).click()
+    month = page.get_by_test_id("month")
+    expect(month.locator('[data-day="2026-11-26"]').get_by_text("กรอ.")).to_be_visible()
+    shot(page, "calendar-01-month")
+    month.locator('[data-day="2026-11-26"]').get_by_role("link", name="26").click()
+    agenda = page.get_by_test_id("agenda")
+    expect(agenda.get_by_role("link", name=reference)).to_be_visible()
+    expect(agenda.get_by_text("นายทดสอบ ระบบ (นักวิเคราะห์)")).to_be_visible()
+    shot(page, "calendar-02-day-agenda")
+    log_out(page)
+
+    log_in(page, "admin@opdc.go.th")
+    page.get_by_test_id("manage-menu").click()
+    page.get_by_role("link", name="ปฏิทินที่ปรึกษาทุกคน").click()
+    page.get_by_role("link", name="วันถัดไป").click()
+    columns = page.get_by_test_id("all-advisors")
+    expect(columns.get_by_role("heading", name="นางวิไล ศรีสุข")).to_be_visible()
+    expect(columns.get_by_role("link", name=reference)).to_be_visible()
+    shot(page, "calendar-03-all-advisors")
