@@ -55,6 +55,7 @@ open_steps        login  403     403       403    403         200     200       
 feedback_post     login  302     404       302    404         403     403       403    login
 feedback_list     login  403     403       403    403         403     403       200    login
 revision_page     login  200     404       200    404         200     200       200    login
+follow_up_invite  login  403     404       403    404         302     403       403    login
 case_file         login  200     404       200    404         200     200       200    login
 case_file_own     login  200     200       200    200         302     302       302    login
 cases             login  403     403       403    403         200     200       200    login
@@ -158,6 +159,7 @@ CASES = {
     "feedback_post": Case("POST", "records.feedback", "/records/{record}/feedback", {"rating": "9"}),
     "feedback_list": Case("GET", "records.all_feedback", "/admin/feedback"),
     "revision_page": Case("GET", "records.revision", "/revisions/{revision}"),
+    "follow_up_invite": Case("POST", "records.invite_to_follow_up", "/bookings/{recorded}/follow-up-invitation"),
     "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
     "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
     "cases": Case("GET", "records.cases", "/cases"),
@@ -236,7 +238,7 @@ CASES = {
 SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
 OPDC = {"advisor", "other_advisor", "admin"}
 WRITES = {
-    ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
+    ("confirm", "advisor"), ("follow_up_invite", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
     *(("document", person) for person in ("officer", "coordinator", *OPDC)),

@@ -189,6 +189,7 @@ def test_booking_form(world, data):
         "department": field(str(ids["department"]), "0", "-1"),
         "request_details": field("ขอคำปรึกษาการปรับโครงสร้าง"),
         "submission_key": field("k" * 64, "k" * 65),
+        "follows": field(str(ids["recorded"]), str(ids["sister"]), "0"),
     }))
     for key in data.draw(st.lists(st.sampled_from(ATTENDEE_KEYS), max_size=3, unique=True)):
         fields[f"attendees-{key}-name"] = data.draw(field("นายอนุชา โรงงานดี"))

@@ -39,6 +39,8 @@ class BookingForm(Form):
     document = FileField(_l("เอกสารประกอบ (PDF, DOCX หรือ XLSX ไม่เกิน 10 MB)"))
     # A new key each time the form is shown; sent again with the same form, it finds the booking already made.
     submission_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[Length(max=64)])
+    # The booking this one follows up, when the officer came from an advisor's invitation (checked by the service).
+    follows = HiddenField(validators=[Optional(), Length(max=20)])
 
     def offer_departments(self, departments: list[Department], preferred_id: int | None) -> None:
         self.departments = {d.id: d for d in departments}

@@ -94,6 +94,8 @@ class Booking(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The earlier session of the same department this one follows up (an advisor's invitation to book one).
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
 
     slot: Mapped[Slot] = relationship(foreign_keys=[slot_id])
     department: Mapped[Department] = relationship()
@@ -101,6 +103,10 @@ class Booking(Model):
     booked_by: Mapped[User] = relationship(foreign_keys=[booked_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    follows: Mapped["Booking | None"] = relationship(remote_side=[id], foreign_keys=[follows_id],
+                                                      back_populates="follow_ups")
+    follow_ups: Mapped[list["Booking"]] = relationship(foreign_keys=[follows_id], back_populates="follows",
+                                                       order_by="Booking.id")
     attendees: Mapped[list["Attendee"]] = relationship(
         back_populates="booking", order_by="Attendee.id", cascade="all, delete-orphan"
     )

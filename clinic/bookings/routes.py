@@ -24,6 +24,7 @@ from clinic.organisations.models import Topic
 from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_internal_notes
 from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import internal_notes, record_for
+from clinic.records.services import follow_up_target, link_follow_up
 from clinic.scheduling.models import Slot
 from clinic.scheduling.services import slot_is_bookable
 from clinic.web import acting_user, form_status, request_now, require, unit_of_work
@@ -53,7 +54,8 @@ def choose_topic() -> str:
 @require(is_department_user)
 def open_slots(topic_id: int) -> str:
     topic = get_topic_or_404(topic_id)
-    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now(), booking_rules()))
+    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now(), booking_rules()),
+                           follows=request.args.get("follows", type=int))
 
 
 @bp.route("/book/<int:topic_id>/slots/<int:slot_id>", methods=["GET", "POST"])
@@ -72,11 +74,15 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
         flash(_("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), "warning")
         return redirect(url_for("bookings.open_slots", topic_id=topic.id))
     work = None
+    if request.method == "GET":
+        form.follows.data = request.args.get("follows", "")[:20]
     if form.validate_on_submit():
         config = current_app.config
         with unit_of_work(form) as work:
             booking = book_slot(acting_user(), form.booking_request(slot, topic, config["MAX_UPLOAD_BYTES"]),
                                 request_now(), config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"], booking_rules())
+            if form.follows.data:
+                link_follow_up(acting_user(), booking, form.follows.data, request_now())
         if work.ok:
             flash(_("ส่งคำขอจองแล้ว"), "success")
             return redirect(url_for("bookings.detail", booking_id=booking.id))
@@ -84,6 +90,7 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
     return render_template(
         "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules,
         earliest_day=rules.earliest_day(bangkok_today(request_now())),
+        follows=follow_up_target(acting_user(), form.follows.data),
     ), form_status(form, work=work)
 
 

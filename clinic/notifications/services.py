@@ -59,6 +59,7 @@ TEMPLATE_KINDS: dict[str, NotificationKind] = {
     "record_published": NotificationKind.RECORDS,
     "action_item_due": NotificationKind.FOLLOW_UP,
     "action_item_overdue": NotificationKind.FOLLOW_UP,
+    "follow_up_invitation": NotificationKind.FOLLOW_UP,
 }
 
 

@@ -25,6 +25,7 @@ from clinic.records.services import (
     add_evidence,
     add_internal_note,
     give_feedback,
+    invite_follow_up,
     submit_record,
     update_action_item,
 )
@@ -128,6 +129,16 @@ def open_steps() -> str:
         acting_user(), page_number(),
     )
     return render_template("records/open_steps.html", page=page, owner=owner, mine=request.args.get("mine") == "1")
+
+
+@bp.post("/bookings/<int:booking_id>/follow-up-invitation")
+def invite_to_follow_up(booking_id: int) -> Response:
+    booking = get_booking_or_404(booking_id, acting_user())
+    with unit_of_work() as work:
+        invite_follow_up(acting_user(), booking, request_now())
+    if work.ok:
+        flash(_("ส่งคำเชิญนัดติดตามผลถึง %(name)s แล้ว", name=booking.booked_by.name), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking_id))
 
 
 @bp.get("/revisions/<int:revision_id>")

@@ -10,7 +10,8 @@ from clinic.accounts.models import User
 from clinic.accounts.queries import department_watchers
 from clinic.audit.services import record_event
 from clinic.bookings import documents
-from clinic.bookings.models import Booking, Document
+from clinic.bookings.models import Booking, BookingStatus, Document
+from clinic.bookings.policies import can_view_booking
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import as_utc, bangkok_today
@@ -283,3 +284,49 @@ def give_feedback(actor: User, record: ConsultationRecord, rating: int | str | N
     record_event(actor, "record.feedback_given", record, now, department_id=record.booking.department_id,
                  rating=score)
     return feedback
+
+
+# -- follow-ups ---------------------------------------------------------------------------------------------------
+
+
+def follow_up_target(actor: User, value: str | int | None) -> Booking | None:
+    """The session a new booking may follow up: one of the department's confirmed sessions that `actor` can see,
+    named by its id (from an advisor's invitation link), or None."""
+    try:
+        booking_id = int(value) if value not in (None, "") else 0
+    except (TypeError, ValueError):
+        return None
+    earlier = db.session.get(Booking, booking_id) if 0 < booking_id < 2**31 else None
+    if earlier is None or earlier.status != BookingStatus.CONFIRMED or not can_view_booking(actor, earlier):
+        return None
+    return earlier
+
+
+def link_follow_up(actor: User, booking: Booking, value: str | int | None, now: datetime) -> Booking:
+    """Mark `booking` as the follow-up of an earlier session of the same department (in the caller's
+    transaction, with the booking). A session that is not the department's, not confirmed or not earlier is
+    refused, and nothing is booked."""
+    earlier = follow_up_target(actor, value)
+    if (
+        earlier is None
+        or earlier.id == booking.id
+        or earlier.department_id != booking.department_id
+        or as_utc(earlier.slot.starts_at) >= as_utc(booking.slot.starts_at)
+    ):
+        raise DomainError(_l("การนัดติดตามผลนี้ไม่ถูกต้อง: ต้องเป็นการให้คำปรึกษาครั้งก่อนของส่วนราชการเดียวกัน"),
+                          field="follows")
+    booking.follows_id = earlier.id
+    record_event(actor, "booking.follow_up_linked", booking, now, department_id=booking.department_id,
+                 follows=earlier.reference)
+    return booking
+
+
+def invite_follow_up(actor: User, booking: Booking, now: datetime) -> None:
+    """The advisor who held a session invites the department to book a follow-up: an e-mail to the officer who
+    booked it (and colleagues who get copies) with a link to the topic's open slots, carrying the session."""
+    record = record_for(booking)
+    if not can_write_record(actor, booking) or record is None or record.published is None:
+        raise NotAllowed(_l("เชิญนัดติดตามผลได้หลังเผยแพร่บันทึกผลแล้ว"))
+    notify([booking.booked_by, *department_watchers(booking.department)], "follow_up_invitation", now,
+           booking=booking, advisor=actor)
+    record_event(actor, "booking.follow_up_invited", booking, now, department_id=booking.department_id)
