@@ -125,6 +125,10 @@ def test_action_items_and_who_updates_them(advisor, officer, other_department_of
     due = date(2026, 12, 31)
     theirs = add_action_item(advisor, held_session, "จัดทำตารางวิเคราะห์ภารกิจ", "department", due, NOW)
     ours = add_action_item(advisor, held_session, "ส่งแบบฟอร์มตัวอย่าง", "opdc", due, NOW)
+    with pytest.raises(NotAllowed):  # a step of a draft is not the department's yet
+        update_action_item(officer, theirs, "in_progress", "ได้ข้อมูลแล้ว 2 ปี", NOW)
+    draft = save_draft(advisor, held_session, RecordContent("2 คน", "โครงสร้าง", "ทบทวนภารกิจ"), set(), NOW)
+    publish_record(advisor, draft.record, NOW)
 
     update_action_item(officer, theirs, "in_progress", "ได้ข้อมูลแล้ว 2 ปี", NOW)
     assert theirs.status == "in_progress" and theirs.progress_note == "ได้ข้อมูลแล้ว 2 ปี"
