@@ -123,7 +123,7 @@ def build_scenario(upload_folder: str) -> dict[str, Any]:
     sister.attendees[0].name = f"นาย {E_MARKERS['attendee']}"
     db.session.flush()
     ids = {"topic": topic.id, "slot": slot.id, "pending": pending.id, "recorded": recorded.id,
-           "document": document.id, "revision": revision.id, "item": item.id, "department": d.id,
+           "document": document.id, "revision": revision.id, "item": item.id, "department": d.id, "ministry": m.id,
            "sister": sister.id, "attendee": recorded.attendees[0].id, "user": officer.id, "advisor": advisor.id,
            "admin": people["admin"].id}
     db.session.commit()

@@ -380,6 +380,26 @@ def test_user_administration(world, data):
 
 @FAST
 @given(data=st.data())
+def test_organisation_administration(world, data):
+    ids = world.ids
+    names = {"name_th": field("กรมใหม่", "กรมส่งเสริมอุตสาหกรรม", "ก" * 201), "name_en": field("New"),
+             "abbreviation": field("ก.", "ก" * 31), "code": field("NEW-1", "ไทย", "X" * 41),
+             "ministry": field(str(ids["ministry"]), "0", ""), "active": field("y", ""),
+             "survivor": field(str(ids["department"]), "1", "2", "3", "0", "")}
+    fields = data.draw(st.fixed_dictionaries(names))
+    target = data.draw(st.sampled_from([ids["department"], ids["department"] + 1, 2**31 - 1]))
+    method, url = data.draw(st.sampled_from([
+        ("POST", "/admin/ministries/new"), ("POST", f"/admin/ministries/{ids['ministry']}"),
+        ("POST", "/admin/departments/new"), ("POST", f"/admin/departments/{target}"),
+        ("POST", f"/admin/departments/{target}/merge"), ("GET", f"/admin/departments/{target}/merge?" + query(fields)),
+        ("GET", "/admin/departments?" + query(fields)), ("GET", "/admin/departments/new?" + query(fields)),
+        ("POST", "/admin/topics/new"), ("POST", f"/admin/topics/{ids['topic']}"),
+    ]))
+    submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
 def test_availability_dates_and_leave(world, data):
     hours = field("09:00-12:00", "09:00-12:00, 13:00-16:00", "12:00-09:00", "09:00-12:00, 11:00-13:00", "25:00-26:00")
     fields = data.draw(st.fixed_dictionaries({
