@@ -115,6 +115,7 @@ topics            login  403     403       403    403         403     403       
 topic_new         login  403     403       403    403         403     403       200    login
 topic_new_post    login  403     403       403    403         403     403       422    login
 topic             login  403     403       403    403         403     403       200    login
+search            login  200     200       200    200         200     200       200    login
 topic_post        login  403     403       403    403         403     403       422    login
 """
 
@@ -222,6 +223,8 @@ CASES = {
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
     # The audit log: administrators only.
     "audit_log": Case("GET", "audit.index", "/admin/audit"),
+    # Search: whoever opens case files, within what they may read (the answers are searched for the markers).
+    "search": Case("GET", "records.search", "/search?q=ขอคำปรึกษา"),
     # Ministries, departments and topics: administrators only; the forms are refused for their empty data.
     "ministries": Case("GET", "organisations.ministries", "/admin/ministries"),
     "ministry_new": Case("GET", "organisations.new_ministry", "/admin/ministries/new"),

@@ -379,6 +379,14 @@ def test_user_administration(world, data):
 
 
 @FAST
+@given(q=field("ขอคำปรึกษา", "ZQ-", "กอ", "OPDC-ZQREFD-0001", '"*', "a%_\\"), page=field("1", "2", "0", "-1"),
+       person=st.sampled_from(["officer", "coordinator", "advisor", "admin"]))
+def test_search_box(world, q, page, person):
+    answer = submit(world, person, "GET", "/search?" + query({"q": q, "page": page}))
+    assert answer.status in (200, 422, 400), answer.status
+
+
+@FAST
 @given(data=st.data())
 def test_organisation_administration(world, data):
     ids = world.ids

@@ -136,3 +136,5 @@ class InternalNote(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+from clinic.records import search_index  # noqa: E402,F401  (the search index is part of the schema)
