@@ -91,13 +91,15 @@ def test_the_best_match_comes_first_and_pages_hold_twenty(advisor, officer, topi
     assert first.hits[0].booking.id == exact.id
     second = search(advisor, "งานสารบรรณ", page=2)
     assert len(second.hits) == 6 and not {h.booking.id for h in first.hits} & {h.booking.id for h in second.hits}
+    past_the_end = search(advisor, "งานสารบรรณ", page=99)
+    assert (past_the_end.page, len(past_the_end.hits), past_the_end.total) == (2, 6, 26)
 
 
 def test_a_page_of_results_costs_a_fixed_number_of_queries(cases, advisor):
     assert advisor.role  # loaded, in a transaction begun: what is counted is the search's own
     with counted_queries() as statements:
         search(advisor, "กองยุทธศาสตร์")
-    assert len(statements) == 5  # count, the page, its bookings, revisions and next steps
+    assert len(statements) == 4  # the page with its total, its bookings, revisions and next steps
 
 
 def test_matches_are_marked_and_everything_else_escaped():

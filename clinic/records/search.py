@@ -84,7 +84,8 @@ def _candidates(query: str, dialect: str) -> list[Any]:
              f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :phrase")
         .bindparams(phrase=_fts_phrase(query))
         .columns(kind=String, object_id=Integer, rank=Float)
-        .subquery("hits")
+        .cte("hits")
+        .prefix_with("MATERIALIZED")  # the FTS query runs once, not once per kind
     )
     pattern = _like_pattern(query)
 
@@ -128,15 +129,21 @@ def search(actor: User, raw_query: str, page: int = 1, per_page: int = PAGE_SIZE
     visible = department_scope(actor, union.c.department_id)  # type: ignore[arg-type]
     if not is_opdc(actor):
         visible = and_(visible, union.c.published.is_(True))
-    total = db.session.scalar(select(func.count()).select_from(union).where(visible)) or 0
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    rows = db.session.execute(
-        select(union.c.kind, union.c.object_id, union.c.booking_id)
+    ranked = (
+        select(union.c.kind, union.c.object_id, union.c.booking_id, func.count().over().label("total"))
         .where(visible)
         .order_by(union.c.rank, union.c.when_at.desc(), union.c.kind, union.c.object_id)
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return SearchPage(query=query, hits=_load_hits(rows, query), total=total, page=page, per_page=per_page)
+        .limit(per_page)
+    )
+    page = max(page, 1)
+    rows = db.session.execute(ranked.offset((page - 1) * per_page)).all()  # the page and the total in one query
+    total = rows[0].total if rows else 0
+    if not rows and page > 1:  # past the last page: show the last one
+        total = db.session.scalar(select(func.count()).select_from(union).where(visible)) or 0
+        page = max(1, math.ceil(total / per_page))
+        rows = db.session.execute(ranked.offset((page - 1) * per_page)).all()
+    return SearchPage(query=query, hits=_load_hits([row[:3] for row in rows], query), total=total, page=page,
+                      per_page=per_page)
 
 
 def _load_hits(rows: Sequence[Any], query: str) -> list[Hit]:
