@@ -126,12 +126,14 @@ def register_blueprints(app: Flask) -> None:
     from clinic.notifications.routes import bp as notifications_bp
     from clinic.organisations.routes import bp as organisations_bp
     from clinic.records.routes import bp as records_bp
+    from clinic.reports.dashboard_routes import bp as dashboard_bp
     from clinic.reports.routes import bp as reports_bp
     from clinic.scheduling.routes import admin_bp as scheduling_admin_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, calendar_bp, audit_bp, organisations_bp):
+                      reports_bp, notifications_bp, calendar_bp, audit_bp, organisations_bp,
+                      dashboard_bp):
         app.register_blueprint(blueprint)
 
 

@@ -115,6 +115,7 @@ topics            login  403     403       403    403         403     403       
 topic_new         login  403     403       403    403         403     403       200    login
 topic_new_post    login  403     403       403    403         403     403       422    login
 topic             login  403     403       403    403         403     403       200    login
+dashboard         login  403     403       403    403         200     200       200    login
 search            login  200     200       200    200         200     200       200    login
 topic_post        login  403     403       403    403         403     403       422    login
 """
@@ -223,6 +224,8 @@ CASES = {
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
     # The audit log: administrators only.
     "audit_log": Case("GET", "audit.index", "/admin/audit"),
+    # The dashboard: OPDC staff (advisors read it; nothing on it writes).
+    "dashboard": Case("GET", "dashboard.index", "/dashboard"),
     # Search: whoever opens case files, within what they may read (the answers are searched for the markers).
     "search": Case("GET", "records.search", "/search?q=ขอคำปรึกษา"),
     # Ministries, departments and topics: administrators only; the forms are refused for their empty data.

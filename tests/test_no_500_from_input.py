@@ -281,7 +281,7 @@ def test_report_filters(world, data):
         "include_cancelled": field("y", "on", "1"),
         "page": field("1", "2", "1000001"),
     }))
-    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv"]))
+    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv", "/dashboard"]))
     submit(world, "admin", "GET", path + "?" + query(fields))
 
 
