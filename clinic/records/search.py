@@ -93,8 +93,12 @@ def _candidates(query: str, dialect: str) -> list[Any]:
         """The condition that picks the matching rows of a kind, and their rank."""
         if dialect == "sqlite":
             return and_(hits.c.kind == kind, hits.c.object_id == id_column), hits.c.rank
-        return (or_(*(column.ilike(pattern, escape="\\") for column in columns)),
-                -func.greatest(*(func.word_similarity(query, column) for column in columns)))
+        # lower(column) LIKE: served by the trigram indexes on lower(column), and far cheaper per row than ILIKE on
+        # Thai text. Rank: the share of the text the query makes up (an exact match first, a long text last).
+        lowered = pattern.lower()
+        return (or_(*(func.lower(column).like(lowered, escape="\\") for column in columns)),
+                -(literal(float(len(query))) / (sum((func.char_length(c) for c in columns[1:]),
+                                                    func.char_length(columns[0])) + 1)))
 
     published_record = exists().where(RecordRevision.record_id == ActionItem.record_id,
                                       RecordRevision.published_at.is_not(None))

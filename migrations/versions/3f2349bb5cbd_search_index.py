@@ -27,9 +27,8 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for table, columns in TRIGRAM_COLUMNS.items():
-            for column in columns:
-                op.create_index(f"ix_{table}_{column}_trgm", table, [column], postgresql_using="gin",
-                                postgresql_ops={column: "gin_trgm_ops"})
+            for column in columns:  # lower(): search compares lower(column) LIKE lower(pattern)
+                op.execute(f"CREATE INDEX ix_{table}_{column}_trgm ON {table} USING gin (lower({column}) gin_trgm_ops)")
         return
     op.execute("CREATE VIRTUAL TABLE search_index USING fts5(body, kind UNINDEXED, object_id UNINDEXED, "
                "tokenize='trigram')")
@@ -49,7 +48,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for table, columns in TRIGRAM_COLUMNS.items():
             for column in columns:
-                op.drop_index(f"ix_{table}_{column}_trgm", table_name=table)
+                op.execute(f"DROP INDEX IF EXISTS ix_{table}_{column}_trgm")
         return  # the extension stays: other databases objects may use it
     for table in ("bookings", "record_revisions", "action_items"):
         for event in ("insert", "update", "delete"):
