@@ -33,7 +33,7 @@
             backgroundColor: kind === "doughnut" ? colours : "#1f4e79"
           }]},
           options: {
-            responsive: true, animation: false,
+            responsive: true, animation: false, aspectRatio: kind === "doughnut" ? 1.3 : 2,
             indexAxis: canvas.dataset.horizontal ? "y" : "x",
             plugins: {legend: {display: kind === "doughnut", position: "bottom"}},
             scales: kind === "doughnut" ? {} : {x: {ticks: {precision: 0}}, y: {ticks: {precision: 0}}}
