@@ -125,13 +125,16 @@ def register_blueprints(app: Flask) -> None:
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
     from clinic.notifications.routes import preferences_bp
+    from clinic.organisations.routes import bp as organisations_bp
     from clinic.records.routes import bp as records_bp
+    from clinic.reports.dashboard_routes import bp as dashboard_bp
     from clinic.reports.routes import bp as reports_bp
     from clinic.scheduling.routes import admin_bp as scheduling_admin_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, preferences_bp, calendar_bp, audit_bp):
+                      reports_bp, notifications_bp, preferences_bp, calendar_bp, audit_bp, organisations_bp,
+                      dashboard_bp):
         app.register_blueprint(blueprint)
 
 
@@ -144,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.bookings.models import BookingStatus
     from clinic.notifications import policies as notification_policies
     from clinic.notifications.models import OutboxStatus
+    from clinic.organisations import policies as organisation_policies
     from clinic.records import policies as record_policies
     from clinic.records.models import ActionStatus
     from clinic.reports import policies as report_policies
@@ -161,7 +165,7 @@ def register_template_helpers(app: Flask) -> None:
         policies={
             name: getattr(module, name)
             for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies,
-                           notification_policies, audit_policies)
+                           notification_policies, audit_policies, organisation_policies)
             for name in module.__all__
         },
         labels=i18n.labels,

@@ -74,6 +74,8 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
+    from clinic.records.search_index import compared_with_the_models
+
     """Run migrations in 'online' mode.
 
     In this scenario we need to create an Engine
@@ -95,7 +97,12 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The search index's FTS5 tables (SQLite) live outside the models: autogenerate leaves them alone.
     connectable = get_engine()
+    conf_args.setdefault(
+        "include_object",
+        lambda _obj, name, type_, _reflected, _other: compared_with_the_models(name, type_, connectable.dialect.name),
+    )
 
     with connectable.connect() as connection:
         context.configure(

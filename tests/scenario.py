@@ -124,6 +124,7 @@ def build_scenario(upload_folder: str) -> dict[str, Any]:
     db.session.flush()
     ids = {"topic": topic.id, "slot": slot.id, "pending": pending.id, "recorded": recorded.id,
            "document": document.id, "revision": revision.id, "item": item.id, "department": d.id, "record": record.id,
+           "ministry": m.id,
            "sister": sister.id, "attendee": recorded.attendees[0].id, "user": officer.id, "advisor": advisor.id,
            "admin": people["admin"].id}
     db.session.commit()

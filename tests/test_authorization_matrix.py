@@ -110,6 +110,25 @@ feed_settings     login  403     403       403    403         200     200       
 feed_renew        login  403     403       403    403         200     200       403    login
 feed_revoke       login  403     403       403    403         302     302       403    login
 audit_log         login  403     403       403    403         403     403       200    login
+ministries        login  403     403       403    403         403     403       200    login
+ministry_new      login  403     403       403    403         403     403       200    login
+ministry_new_post login  403     403       403    403         403     403       422    login
+ministry          login  403     403       403    403         403     403       200    login
+ministry_post     login  403     403       403    403         403     403       422    login
+departments       login  403     403       403    403         403     403       200    login
+department_new    login  403     403       403    403         403     403       200    login
+department_new_post login  403     403       403    403         403     403       422    login
+department        login  403     403       403    403         403     403       200    login
+department_post   login  403     403       403    403         403     403       422    login
+department_merge  login  403     403       403    403         403     403       200    login
+department_merge_post login  403     403       403    403         403     403       422    login
+topics            login  403     403       403    403         403     403       200    login
+topic_new         login  403     403       403    403         403     403       200    login
+topic_new_post    login  403     403       403    403         403     403       422    login
+topic             login  403     403       403    403         403     403       200    login
+dashboard         login  403     403       403    403         200     200       200    login
+search            login  200     200       200    200         200     200       200    login
+topic_post        login  403     403       403    403         403     403       422    login
 """
 
 COLUMNS = {
@@ -228,6 +247,29 @@ CASES = {
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
     # The audit log: administrators only.
     "audit_log": Case("GET", "audit.index", "/admin/audit"),
+    # The dashboard: OPDC staff (advisors read it; nothing on it writes).
+    "dashboard": Case("GET", "dashboard.index", "/dashboard"),
+    # Search: whoever opens case files, within what they may read (the answers are searched for the markers).
+    "search": Case("GET", "records.search", "/search?q=ขอคำปรึกษา"),
+    # Ministries, departments and topics: administrators only; the forms are refused for their empty data.
+    "ministries": Case("GET", "organisations.ministries", "/admin/ministries"),
+    "ministry_new": Case("GET", "organisations.new_ministry", "/admin/ministries/new"),
+    "ministry_new_post": Case("POST", "organisations.new_ministry", "/admin/ministries/new", {"code": ""}),
+    "ministry": Case("GET", "organisations.ministry", "/admin/ministries/{ministry}"),
+    "ministry_post": Case("POST", "organisations.ministry", "/admin/ministries/{ministry}", {"name_th": ""}),
+    "departments": Case("GET", "organisations.departments", "/admin/departments"),
+    "department_new": Case("GET", "organisations.new_department", "/admin/departments/new"),
+    "department_new_post": Case("POST", "organisations.new_department", "/admin/departments/new", {"code": ""}),
+    "department": Case("GET", "organisations.department", "/admin/departments/{department}"),
+    "department_post": Case("POST", "organisations.department", "/admin/departments/{department}", {"name_th": ""}),
+    "department_merge": Case("GET", "organisations.merge", "/admin/departments/{department}/merge"),
+    "department_merge_post": Case("POST", "organisations.merge", "/admin/departments/{department}/merge",
+                                  {"survivor": ""}),
+    "topics": Case("GET", "organisations.topics", "/admin/topics"),
+    "topic_new": Case("GET", "organisations.new_topic", "/admin/topics/new"),
+    "topic_new_post": Case("POST", "organisations.new_topic", "/admin/topics/new", {"code": ""}),
+    "topic": Case("GET", "organisations.topic", "/admin/topics/{topic}"),
+    "topic_post": Case("POST", "organisations.topic", "/admin/topics/{topic}", {"name_th": ""}),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.

@@ -282,7 +282,7 @@ def test_report_filters(world, data):
         "include_cancelled": field("y", "on", "1"),
         "page": field("1", "2", "1000001"),
     }))
-    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv"]))
+    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv", "/dashboard"]))
     submit(world, "admin", "GET", path + "?" + query(fields))
 
 
@@ -375,6 +375,34 @@ def test_user_administration(world, data):
         ("GET", "/admin/users?" + query(fields)), ("POST", "/admin/users/invite"), ("POST", f"/admin/users/{target}/scope"),
         ("POST", f"/admin/users/{target}/deactivate"), ("POST", f"/admin/users/{target}/reactivate"),
         ("POST", f"/admin/users/{target}/invitation"), ("POST", f"/admin/users/{target}/expertise"),
+    ]))
+    submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(q=field("ขอคำปรึกษา", "ZQ-", "กอ", "OPDC-ZQREFD-0001", '"*', "a%_\\"), page=field("1", "2", "0", "-1"),
+       person=st.sampled_from(["officer", "coordinator", "advisor", "admin"]))
+def test_search_box(world, q, page, person):
+    answer = submit(world, person, "GET", "/search?" + query({"q": q, "page": page}))
+    assert answer.status in (200, 422, 400), answer.status
+
+
+@FAST
+@given(data=st.data())
+def test_organisation_administration(world, data):
+    ids = world.ids
+    names = {"name_th": field("กรมใหม่", "กรมส่งเสริมอุตสาหกรรม", "ก" * 201), "name_en": field("New"),
+             "abbreviation": field("ก.", "ก" * 31), "code": field("NEW-1", "ไทย", "X" * 41),
+             "ministry": field(str(ids["ministry"]), "0", ""), "active": field("y", ""),
+             "survivor": field(str(ids["department"]), "1", "2", "3", "0", "")}
+    fields = data.draw(st.fixed_dictionaries(names))
+    target = data.draw(st.sampled_from([ids["department"], ids["department"] + 1, 2**31 - 1]))
+    method, url = data.draw(st.sampled_from([
+        ("POST", "/admin/ministries/new"), ("POST", f"/admin/ministries/{ids['ministry']}"),
+        ("POST", "/admin/departments/new"), ("POST", f"/admin/departments/{target}"),
+        ("POST", f"/admin/departments/{target}/merge"), ("GET", f"/admin/departments/{target}/merge?" + query(fields)),
+        ("GET", "/admin/departments?" + query(fields)), ("GET", "/admin/departments/new?" + query(fields)),
+        ("POST", "/admin/topics/new"), ("POST", f"/admin/topics/{ids['topic']}"),
     ]))
     submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
 

@@ -97,6 +97,7 @@ def ministries() -> list[Ministry]:
 def departments() -> list[Department]:
     return list(db.session.scalars(
         select(Department).options(selectinload(Department.ministry)).join(Department.ministry)
+        .where(Department.retired_at.is_(None))  # a department merged into another takes nobody new
         .order_by(Ministry.name_th, Department.name_th)
     ))
 

@@ -51,7 +51,9 @@ def get_document_or_404(document_id: int, user: User) -> Document:
 def departments_in_scope(user: User) -> list[Department]:
     return list(
         db.session.scalars(
-            select(Department).where(department_scope(user, Department.id)).order_by(Department.ministry_id, Department.id)
+            select(Department)
+            .where(department_scope(user, Department.id), Department.retired_at.is_(None))  # merged: not bookable
+            .order_by(Department.ministry_id, Department.id)
         )
     )
 

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from clinic.bookings.models import Booking
@@ -73,3 +73,12 @@ class ActionItemForm(Form):
     def next_step(self) -> NextStep:
         return NextStep(self.description.data or "", self.owner.data or "", self.due_on.data)
 
+
+class SearchForm(Form):
+    """The search box, read from the query string (GET, so no CSRF token). Its length and its minimum are the
+    search's to judge (`clean_query`), so the message is the same wherever it is searched from."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("ค้นหาคำขอ บันทึก และขั้นตอนถัดไป"))

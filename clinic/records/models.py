@@ -189,3 +189,4 @@ class SessionFeedback(Model):
     record: Mapped[ConsultationRecord] = relationship(back_populates="feedback")
     department: Mapped[Department] = relationship()
     given_by: Mapped[User] = relationship()
+from clinic.records import search_index  # noqa: E402,F401  (the search index is part of the schema)

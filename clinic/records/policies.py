@@ -5,15 +5,19 @@ from clinic.records.models import ActionItem, ActionOwner, ActionStatus, Consult
 
 __all__ = [
     "can_acknowledge", "can_browse_all_case_files", "can_drop_action_item", "can_give_feedback",
-    "can_open_case_files", "can_read_all_feedback",
-    "can_read_internal_notes", "can_read_record", "can_read_revision", "can_see_action_item", "can_update_action_item",
-    "can_write_record",
+    "can_open_case_files", "can_read_all_feedback", "can_read_internal_notes", "can_read_record", "can_read_revision",
+    "can_search", "can_see_action_item", "can_update_action_item", "can_write_record",
 ]
 
 
 def can_open_case_files(user: User) -> bool:
     """Departments open their own case files (coordinators their ministry's); OPDC opens every one."""
     return is_department_user(user) or is_opdc(user)
+
+
+def can_search(user: User) -> bool:
+    """Search requests, records and next steps: OPDC everywhere, departments within their case files."""
+    return can_open_case_files(user)
 
 
 def can_browse_all_case_files(user: User) -> bool:

@@ -131,6 +131,7 @@ def department_overview(language: str, today: date, ministry_id: int | None = No
         .outerjoin(steps, steps.c.department_id == Department.id)
         .order_by(overdue.desc(), ministry_name, department_name, Department.id)
     )
+    statement = statement.where(Department.retired_at.is_(None))  # a merged department's file moved to its survivor
     if ministry_id is not None:
         statement = statement.where(Department.ministry_id == ministry_id)
     return [DepartmentSummary(*row) for row in db.session.execute(statement)]

@@ -9,17 +9,19 @@ from clinic.bookings.queries import get_booking_or_404
 from clinic.extensions import db
 from clinic.i18n import bangkok_today, current_language
 from clinic.organisations.models import Ministry
-from clinic.records.forms import ActionItemForm, RecordForm
+from clinic.records.forms import ActionItemForm, RecordForm, SearchForm
 from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
 from clinic.records.policies import (
     can_browse_all_case_files,
     can_read_all_feedback,
     can_read_record,
     can_read_revision,
+    can_search,
     can_see_action_item,
     can_write_record,
 )
 from clinic.records.queries import department_overview, feedback_page, internal_notes, open_action_items, record_for
+from clinic.records.search import search as search_records
 from clinic.records.services import (
     acknowledge,
     add_evidence,
@@ -188,3 +190,17 @@ def cases() -> str:
     ministry_id = chosen if chosen in {m.id for m in ministries} else None
     rows = department_overview(current_language(), bangkok_today(request_now()), ministry_id)
     return render_template("records/cases.html", rows=rows, ministries=ministries, ministry_id=ministry_id)
+
+
+@bp.get("/search")
+@require(can_search)
+def search() -> tuple[str, int]:
+    """Requests, records and next steps that contain the words typed, within what the person may read."""
+    form = SearchForm(request.args)
+    page, status = None, 200
+    if form.q.data:
+        with unit_of_work(form, reads_only=True) as work:
+            page = search_records(acting_user(), form.q.data, page_number())
+        status = work.status
+    query = {"q": page.query} if page else {}
+    return render_template("records/search.html", form=form, page=page, query=query), status

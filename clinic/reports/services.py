@@ -163,6 +163,11 @@ def check_filters(actor: User, filters: SessionFilters) -> None:
     """Refuse what cannot be a report; ids that match nothing simply give no rows."""
     if not can_export_reports(actor):
         raise NotAllowed(_l("เฉพาะผู้ดูแลระบบเท่านั้นที่ดูรายงานได้"))
+    check_filter_values(filters)
+
+
+def check_filter_values(filters: SessionFilters) -> None:
+    """The filters' own sense, whoever asks (the report and the dashboard)."""
     for name in ("date_from", "date_to"):
         day = getattr(filters, name)
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
