@@ -28,9 +28,14 @@ THAI_WEEKDAYS_LONG = ("จันทร์", "อังคาร", "พุธ", "
 EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+API_PREFIX = "/api/"
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
+        if request.path.startswith(API_PREFIX):  # API clients carry no session: their Accept-Language decides
+            return str(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
         chosen = request.args.get("lang") or session.get("lang")
         if chosen in languages:
             return str(chosen)

@@ -56,7 +56,7 @@ def notify(recipients: Iterable[Recipient | None], template: str, now: datetime,
     language: `when(datetime)` (Thai dates in the Buddhist Era, Bangkok time), `name_of(department_or_topic)` (the
     English name in English when there is one) and `link(endpoint, **values)` (an absolute URL from BASE_URL).
     Works under an application context alone: no request is needed."""
-    distinct = {r.email.strip().lower(): r for r in recipients if r is not None and r.email}
+    distinct = {r.email.strip().lower(): r for r in recipients if r is not None and r.email and not undeliverable(r.email)}
     messages = []
     for address, recipient in sorted(distinct.items()):
         subject, body = render_email(template, recipient, **context)
@@ -64,6 +64,11 @@ def notify(recipients: Iterable[Recipient | None], template: str, now: datetime,
         db.session.add(message)
         messages.append(message)
     return messages
+
+
+def undeliverable(address: str) -> bool:
+    """An address under .invalid (RFC 2606), such as an API service account's: no e-mail is written for it."""
+    return address.strip().lower().rstrip(".").endswith(".invalid")
 
 
 def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[str, str]:
