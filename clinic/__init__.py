@@ -2,6 +2,7 @@
 
 import logging
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic import i18n
     from clinic.accounts import policies as account_policies
     from clinic.accounts.models import Role
+    from clinic.api import policies as api_policies
     from clinic.audit import policies as audit_policies
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
@@ -161,7 +163,7 @@ def register_template_helpers(app: Flask) -> None:
         policies={
             name: getattr(module, name)
             for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies,
-                           notification_policies, audit_policies)
+                           notification_policies, audit_policies, api_policies)
             for name in module.__all__
         },
         labels=i18n.labels,
@@ -203,7 +205,16 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(429, too_many_requests)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
     app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(DBAPIError, handle_database_error)
+    def database_error(error):
+        from clinic.web import RETRY_AFTER_SECONDS, database_unavailable
+
+        if is_api_request() and database_unavailable(error):
+            with suppress(DBAPIError):
+                db.session.rollback()
+            return problem(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return handle_database_error(error)
+
+    app.register_error_handler(DBAPIError, database_error)
 
 
 def register_login_required(app: Flask) -> None:
