@@ -121,15 +121,19 @@ def authenticate() -> Response | None:
     return None
 
 
+def record_call(token_id: int, user_id: int, department_id: int | None, status: int) -> None:
+    record_read(user_id, "api.called", ObjectRef("api_tokens", token_id), request_now(), department_id,
+                method=request.method, path=request.full_path.rstrip("?")[:300], status=status)
+
+
 @bp.after_request
 def audit_call(response: Response) -> Response:
-    """Every call made with a known token is in the audit log with that token, whatever its answer."""
+    """Every call made with a known token is in the audit log with that token, whatever its answer: a change in its
+    own transaction (see `commit`), anything else in one of its own after the answer is made."""
     token: ApiToken | None = g.get("api_token")
-    if token is not None:
-        token_id, user_id, department_id = token.id, token.user_id, token.department_id
-        method, path, status, now = request.method, request.full_path.rstrip("?"), response.status_code, request_now()
-        commit_on_its_own(lambda: record_read(user_id, "api.called", ObjectRef("api_tokens", token_id), now,
-                                              department_id, method=method, path=path[:300], status=status))
+    if token is not None and not g.get("api_call_recorded"):
+        token_id, user_id, department_id, status = token.id, token.user_id, token.department_id, response.status_code
+        commit_on_its_own(lambda: record_call(token_id, user_id, department_id, status))
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -208,10 +212,15 @@ def answer(value: BaseModel | list[BaseModel], status: int = 200) -> tuple[Respo
     return jsonify(value.model_dump(mode="json")), status
 
 
-def commit(action: Callable[[], Any]) -> Any:
-    """One unit of work: commit if the service succeeds; a refusal rolls back and becomes a problem document."""
-    result = action()
+def commit(action: Callable[[], Any], present: Callable[[Any], BaseModel], status: int = 200) -> BaseModel:
+    """One unit of work: commit if the service succeeds, with the call's audit event in the same transaction; a
+    refusal rolls back and becomes a problem document (its call is then recorded after the answer). The answer is
+    made from the objects before the commit expires them (no second round of queries)."""
+    result = present(action())
+    token: ApiToken = g.api_token
+    record_call(token.id, token.user_id, token.department_id, status)
     db.session.commit()
+    g.api_call_recorded = True
     return result
 
 
@@ -322,9 +331,9 @@ def create_booking() -> tuple[Response, int]:
         attendees=[AttendeeInput(a.name, a.position) for a in data.attendees], submission_key=data.submission_key,
     )
     booking = commit(lambda: book_slot(actor(), booking_request, request_now(), config["UPLOAD_FOLDER"],
-                                       config["MAX_UPLOAD_BYTES"], booking_rules()))
-    response, status = answer(booking_out(booking), 201)
-    response.headers["Location"] = url_for("api.read_booking", booking_id=booking.id)
+                                       config["MAX_UPLOAD_BYTES"], booking_rules()), booking_out, 201)
+    response, status = answer(booking, 201)
+    response.headers["Location"] = url_for("api.read_booking", booking_id=booking.id)  # type: ignore[attr-defined]
     return response, status
 
 
@@ -339,8 +348,8 @@ def read_booking(booking_id: int) -> tuple[Response, int]:
 def cancel(booking_id: int) -> tuple[Response, int]:
     booking = get_booking_or_404(booking_id, actor())
     data = json_body(schemas.CancelIn)
-    commit(lambda: cancel_booking(actor(), booking, data.reason, request_now(), booking_rules()))
-    return answer(booking_out(booking))
+    return answer(commit(lambda: cancel_booking(actor(), booking, data.reason, request_now(), booking_rules()),
+                         booking_out))
 
 
 # -- records and next steps ---------------------------------------------------------------------------------------
@@ -388,8 +397,8 @@ def read_next_step(item_id: int) -> tuple[Response, int]:
 def update_next_step(item_id: int) -> tuple[Response, int]:
     item = get_next_step_or_404(item_id)
     data = json_body(schemas.NextStepUpdate)
-    commit(lambda: update_action_item(actor(), item, data.status, data.note, request_now()))
-    return answer(next_step_out(item))
+    return answer(commit(lambda: update_action_item(actor(), item, data.status, data.note, request_now()),
+                         next_step_out))
 
 
 # -- the sessions report ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from clinic.accounts.models import Role, User
 from clinic.api.models import SCOPE_ORDER, ApiToken, Scope, TokenKind
@@ -125,7 +126,9 @@ def token_for_secret(secret: str) -> ApiToken | None:
     """The token whose secret this is, usable or not (the caller checks expiry and revocation)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(joinedload(ApiToken.user))
+    )
 
 
 def tokens_of(user: User) -> list[ApiToken]:
