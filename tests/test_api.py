@@ -256,3 +256,10 @@ def test_service_accounts_get_no_email(client, admin, department, topic, bookabl
     assert response.status_code == 201
     recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
     assert recipients and not any(r.endswith(".invalid") for r in recipients)
+
+
+def test_a_nul_in_a_field_is_refused_before_the_database(client, officer, department, topic, bookable):
+    secret = personal_token(officer)
+    body = booking_body(bookable, topic, department, request_details="ก\u0000ข")
+    problem_of(client.post("/api/v1/bookings", json=body, headers=bearer(secret)), 422)
+    assert bookings_count() == 0

@@ -191,6 +191,8 @@ def json_body(model: type[M]) -> M:
     raw = request.get_data(cache=True)
     if len(raw) > limit:  # a body sent in chunks, with no length announced
         raise Refused(413)
+    if b"\\u0000" in raw:  # a NUL has no place in any field, and PostgreSQL refuses it in text
+        raise Refused(422, INVALID_INPUT, errors=[{"field": "body", "message": str(WRONG_TYPE)}])
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
