@@ -129,16 +129,3 @@ def token_for_secret(secret: str) -> ApiToken | None:
     return db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(joinedload(ApiToken.user))
     )
-
-
-def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind == TokenKind.PERSONAL)
-        .order_by(ApiToken.id.desc())
-    ))
-
-
-def service_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.kind == TokenKind.SERVICE).order_by(ApiToken.id.desc())
-    ))

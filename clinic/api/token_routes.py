@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from clinic.api.forms import ServiceTokenForm, TokenForm
 from clinic.api.models import ApiToken
 from clinic.api.policies import can_create_personal_token, can_manage_service_tokens, can_revoke_token
-from clinic.api.services import create_personal_token, create_service_token, revoke_token, service_tokens, tokens_of
+from clinic.api.queries import service_tokens, tokens_of
+from clinic.api.services import create_personal_token, create_service_token, revoke_token
 from clinic.extensions import db
 from clinic.organisations.models import Department, Ministry
 from clinic.web import acting_user, form_status, request_now, require, unit_of_work
