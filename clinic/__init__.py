@@ -2,6 +2,7 @@
 
 import logging
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from clinic.accounts.admin_routes import bp as users_bp
     from clinic.accounts.routes import bp as accounts_bp
+    from clinic.api.routes import bp as api_bp
+    from clinic.api.token_routes import bp as api_tokens_bp
     from clinic.audit.routes import bp as audit_bp
     from clinic.bookings.calendar_routes import bp as calendar_bp
     from clinic.bookings.routes import bp as bookings_bp
@@ -134,7 +137,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
                       reports_bp, notifications_bp, preferences_bp, calendar_bp, audit_bp, organisations_bp,
-                      dashboard_bp):
+                      dashboard_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
 
 
@@ -142,6 +145,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic import i18n
     from clinic.accounts import policies as account_policies
     from clinic.accounts.models import Role
+    from clinic.api import policies as api_policies
     from clinic.audit import policies as audit_policies
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
@@ -165,7 +169,7 @@ def register_template_helpers(app: Flask) -> None:
         policies={
             name: getattr(module, name)
             for module in (account_policies, scheduling_policies, booking_policies, record_policies, report_policies,
-                           notification_policies, audit_policies, organisation_policies)
+                           notification_policies, audit_policies, organisation_policies, api_policies)
             for name in module.__all__
         },
         labels=i18n.labels,
@@ -186,19 +190,38 @@ def register_error_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from sqlalchemy.exc import DBAPIError
 
+    from clinic.api.problems import http_problem, is_api_request, problem
     from clinic.errors import DomainError
     from clinic.web import handle_database_error, handle_domain_error, handle_too_many_requests
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if is_api_request():  # an address under /api/ that matched no route, or a failure outside its views
+            return http_problem(error) if hasattr(error, "get_response") else problem(code)
         return render_template("errors.html", code=code), code
+
+    def too_many_requests(error):
+        if is_api_request():
+            from clinic.web import seconds_until_allowed_again
+
+            return problem(429, headers={"Retry-After": str(seconds_until_allowed_again())})
+        return handle_too_many_requests(error)
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, render_error)
-    app.register_error_handler(429, handle_too_many_requests)
+    app.register_error_handler(429, too_many_requests)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors.html", code=400, csrf=True), 400))
     app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(DBAPIError, handle_database_error)
+    def database_error(error):
+        from clinic.web import RETRY_AFTER_SECONDS, database_unavailable
+
+        if is_api_request() and database_unavailable(error):
+            with suppress(DBAPIError):
+                db.session.rollback()
+            return problem(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return handle_database_error(error)
+
+    app.register_error_handler(DBAPIError, database_error)
 
 
 def register_login_required(app: Flask) -> None:
@@ -214,7 +237,8 @@ def register_login_required(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        # The API authenticates by bearer token alone, in its own blueprint (clinic/api/routes.py): never a cookie.
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()

@@ -44,6 +44,10 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
     LANGUAGES = ("th", "en")
+    # The API (/api/v1): calls per token (counted in RATELIMIT_STORAGE_URI, so Redis shares them between processes)
+    # and the largest JSON body it reads (a booking is a few kilobytes; documents are uploaded through the pages).
+    API_RATE_LIMIT = "600 per minute"
+    API_MAX_BODY_BYTES = 64 * 1024
 
     # Failed sign-ins allowed per address and e-mail; the counters live in memory, or in Redis when
     # RATELIMIT_STORAGE_URI=redis://... so that every app process shares them.

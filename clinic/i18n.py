@@ -31,9 +31,14 @@ EN_MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July"
 EN_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+API_PREFIX = "/api/"
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
+        if request.path.startswith(API_PREFIX):  # API clients carry no session: their Accept-Language decides
+            return str(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
         chosen = request.args.get("lang") or session.get("lang")
         if chosen in languages:
             return str(chosen)

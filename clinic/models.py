@@ -1,6 +1,7 @@
 """Every model, imported in one place so that metadata and Alembic see the whole schema."""
 
 from clinic.accounts.models import User
+from clinic.api.models import ApiToken
 from clinic.audit.models import AuditEvent
 from clinic.bookings.models import Attendee, Booking, Document
 from clinic.notifications.models import OutboxMessage
@@ -23,7 +24,7 @@ from clinic.scheduling.models import (
 )
 
 __all__ = [
-    "Acknowledgement", "ActionItem", "AdvisorLeave", "Attendee", "AuditEvent", "Availability", "Booking",
+    "Acknowledgement", "ActionItem", "AdvisorLeave", "ApiToken", "Attendee", "AuditEvent", "Availability", "Booking",
     "CalendarFeed", "ClinicDay", "ConsultationRecord", "DateOverride", "Department", "Document", "InternalNote", "Ministry",
     "OutboxMessage", "RecordRevision", "Slot", "Topic", "User", "WeeklyHours",
 ]

@@ -480,3 +480,46 @@ def booked_id(answer: Answer) -> int | None:
 
 def is_refusal(answer: Answer) -> bool:
     return answer.status in (409, 422) and any(message in answer.body for message in REFUSALS)
+
+
+# ---------------------------------------------------------------------------------------------- the API
+
+def api_tokens(url: str, emails: Sequence[str], scopes: Sequence[str] = ("read", "book", "follow-up")) -> list[str]:
+    """A personal API token for each of these people, committed to the database at `url`; the secrets, in order."""
+    from clinic import create_app
+    from clinic.accounts.models import User
+    from clinic.api.services import create_personal_token
+    from clinic.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
+    with app.app_context():
+        now = datetime.now(UTC)
+        users = {u.email: u for u in db.session.query(User).filter(User.email.in_(list(emails)))}
+        secrets = [create_personal_token(users[e], "live", scopes, 30, now).secret for e in emails]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return secrets
+
+
+def api_call(base: str, method: str, path: str, token: str, body: object = None,
+             timeout: float = TIMEOUT) -> tuple[int, dict | list | None]:
+    """One JSON call with a bearer token: the status and the decoded body (a problem document on refusal)."""
+    import json
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + "/api/v1" + path, data=data, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Language": "th"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+    try:
+        with opener.open(req, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+def api_booking(seeded: Seeded, slot_id: int, n: int) -> dict[str, object]:
+    return {"slot_id": slot_id, "topic_id": seeded.topic_id, "department_id": seeded.department_ids[n],
+            "request_details": f"ขอคำปรึกษาผ่าน API ครั้งที่ {n}",
+            "attendees": [{"name": f"นายทดสอบ คนที่ {n}", "position": "นักวิเคราะห์นโยบาย"}]}

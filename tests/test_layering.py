@@ -20,6 +20,7 @@ LAYERS = [
     {"bookings"},
     {"records"},
     {"reports"},
+    {"api"},  # the REST API reads and acts on every area through their own policies and services
     {"main", "backup", "doctor"},  # operations on the whole application
 ]
 # Modules that put the whole application together, so they import every area.

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from tests.factories import PASSWORD
 from tests.scenario import PEOPLE, Answer, World, open_world, send
@@ -448,6 +449,47 @@ def test_notification_choices(world, data):
 
 @FAST
 @given(data=st.data())
+def test_api_token_pages(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "name": field("ระบบ i-Industry"), "scopes": field("read", "book", "follow-up", "admin"),
+        "expires_in_days": field("30", "90", "365", "0", "-1"),
+        "organisation": field(f"d{world.ids['department']}", "m1", "d0", "x", ""),
+    }))
+    row = data.draw(st.one_of(numbers, st.just("1")))
+    person, url = data.draw(st.sampled_from([
+        ("officer", "/account/tokens"), ("advisor", "/account/tokens"), ("admin", "/admin/api-tokens"),
+        ("officer", f"/api-tokens/{quote(row, safe='')}/revoke"), ("admin", f"/api-tokens/{quote(row, safe='')}/revoke"),
+    ]))
+    submit(world, person, "POST", url, query(fields).encode())
+
+
+def api_secret(world: World) -> str:
+    """A personal API token of the officer, made once; the scenario's baseline then includes it."""
+    if not hasattr(world, "api_secret"):
+        from clinic.accounts.models import User
+        from clinic.api.services import create_personal_token
+        from clinic.extensions import db
+        from tests.snapshots import take
+
+        with world.app.app_context():
+            officer = db.session.scalar(select(User).where(User.email == world.emails["officer"]))
+            world.api_secret = create_personal_token(officer, "no500", ("read", "book", "follow-up"), 90,
+                                                     world.app.config["NOW"]()).secret
+            db.session.commit()
+            world.baseline = take()
+    return world.api_secret
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.sampled_from(INT_EDGES), st.floats(allow_nan=False), st.text(max_size=30),
+              st.sampled_from(SPECIALS)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=15), inner, max_size=5)),
+    max_leaves=12,
+)
+
+
+@FAST
+@given(data=st.data())
 def test_next_step_evidence(world, data):
     filename = data.draw(st.one_of(st.sampled_from(["หลักฐาน.pdf", "a.xlsx", ".pdf", "a.pdf.exe", "../../x.pdf",
                                                      'a".pdf', "a\r\nb.pdf"]), hostile))
@@ -456,3 +498,40 @@ def test_next_step_evidence(world, data):
     body = multipart({}, filename, content, b"evidence")
     submit(world, person, "POST", f"/action-items/{world.ids['item']}/evidence", body,
            f"multipart/form-data; boundary={BOUNDARY.decode()}")
+
+
+@FAST
+@given(data=st.data())
+def test_any_json_to_the_api(world, data):
+    """Any body, well-formed JSON or not, of any shape, to every API call that takes one: a problem document, never a
+    500, and nothing changed but the audit log (an accepted booking is undone)."""
+    ids = world.ids
+    plausible = st.fixed_dictionaries({
+        "slot_id": st.one_of(st.just(ids["slot"]), json_values), "topic_id": st.one_of(st.just(ids["topic"]), json_values),
+        "department_id": st.one_of(st.just(ids["department"]), json_values),
+        "request_details": st.one_of(st.text(max_size=50), json_values),
+        "attendees": st.one_of(st.just([{"name": "นาย ก", "position": "ข"}]), json_values),
+        "reason": json_values, "status": st.one_of(st.sampled_from(["open", "in_progress", "done", "x"]), json_values),
+        "note": json_values,
+    }).map(lambda d: {k: v for k, v in d.items() if v is not None})
+    import json
+
+    body = data.draw(st.one_of(
+        st.binary(max_size=80), json_values.map(lambda v: json.dumps(v).encode()),
+        plausible.map(lambda v: json.dumps(v).encode()),
+    ))
+    url = data.draw(st.sampled_from([
+        "/api/v1/bookings", f"/api/v1/bookings/{ids['pending']}/cancel", f"/api/v1/next-steps/{ids['item']}/status",
+    ]))
+    content_type = data.draw(st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain"]))
+    answer = send(world, "anonymous", "POST", url, data=body, content_type=content_type,
+                  headers={"Authorization": f"Bearer {api_secret(world)}"})
+    assert answer.status < 500, (url, body[:200], answer.status)
+    with world.app.app_context():
+        changed = changes(world.baseline)
+        if changed:
+            restore(world.baseline)
+            assert answer.status < 400 or all(c.startswith("+audit_events(") for c in changed), \
+                (url, body[:200], answer.status, changed)
+    if answer.status >= 400:
+        assert "application/problem+json" in answer.text, (url, body[:200], answer.status)

@@ -96,7 +96,9 @@ def notify(recipients: Iterable[Recipient | None], template: str, now: datetime,
     English name in English when there is one) and `link(endpoint, **values)` (an absolute URL from BASE_URL).
     Works under an application context alone: no request is needed."""
     distinct = {
-        r.email.strip().lower(): r for r in recipients if r is not None and r.email and wants(r, template)
+        r.email.strip().lower(): r
+        for r in recipients
+        if r is not None and r.email and not undeliverable(r.email) and wants(r, template)
     }
     keys = {address: f"{key}|{address}"[:200] for address in distinct} if key else {}
     if keys:
@@ -129,6 +131,11 @@ def withdraw_unsent(key: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def undeliverable(address: str) -> bool:
+    """An address under .invalid (RFC 2606), such as an API service account's: no e-mail is written for it."""
+    return address.strip().lower().rstrip(".").endswith(".invalid")
 
 
 def render_email(template: str, recipient: Recipient, **context: Any) -> tuple[str, str, str]:

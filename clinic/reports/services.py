@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeAlias
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, and_, func, or_, select, text
 
 from clinic.accounts.models import Role, User
 from clinic.audit.models import AuditEvent
@@ -295,6 +295,18 @@ def session_page(actor: User, filters: SessionFilters, page: int = 1, per_page: 
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
     result = db.session.execute(_rows_statement(filters, language).limit(per_page).offset((page - 1) * per_page))
     return SessionPage(rows=[_session_row(r) for r in result], total=total, page=page, per_page=per_page)
+
+
+def sessions_after(actor: User, filters: SessionFilters, after: tuple[datetime, int] | None, limit: int,
+                   language: str = "th") -> list[SessionRow]:
+    """Up to `limit` rows of the report that come after the row (slot start, booking id) `after`, in the report's
+    order: a cursor that stays right while rows are added before it (the API pages with it). One query."""
+    check_filters(actor, filters)
+    stmt = _rows_statement(filters, language)
+    if after is not None:
+        starts_at, booking_id = after
+        stmt = stmt.where(or_(Slot.starts_at > starts_at, and_(Slot.starts_at == starts_at, Booking.id > booking_id)))
+    return [_session_row(r) for r in db.session.execute(stmt.limit(limit))]
 
 
 def iter_sessions(actor: User, filters: SessionFilters, yield_per: int = YIELD_PER,
