@@ -98,6 +98,10 @@ def format_date(value: date | datetime | None, style: str = "short", language: s
     if isinstance(value, datetime):
         value = to_bangkok(value).date()
     language = language or current_language()
+    if style == "month":  # 'พฤศจิกายน 2569', 'November 2026'
+        if language != "th":
+            return f"{EN_MONTHS_LONG[value.month - 1]} {value.year}"
+        return f"{THAI_MONTHS_LONG[value.month - 1]} {value.year + BE_OFFSET}"
     if language != "th":
         return f"{value.day} {EN_MONTHS_SHORT[value.month - 1]} {value.year}"
     year = value.year + BE_OFFSET
@@ -107,6 +111,10 @@ def format_date(value: date | datetime | None, style: str = "short", language: s
     if style == "weekday":
         return f"{THAI_WEEKDAYS_SHORT[value.weekday()]} {value.day} {THAI_MONTHS_SHORT[value.month - 1]} {year}"
     return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {year}"
+
+
+EN_MONTHS_LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December"]
 
 
 def format_time(value: datetime | None, language: str | None = None) -> str:
