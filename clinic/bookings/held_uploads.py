@@ -12,7 +12,7 @@ from pathlib import Path
 from clinic.bookings.documents import CheckedDocument, Upload, check_upload
 
 HOLD_SECONDS = 60 * 60  # long enough to correct a form, short enough not to keep strangers' files
-HELD_FOLDER = "held"
+HELD_SUFFIX = "-held"  # beside the upload folder (same disk, shared the same way), never inside it
 TOKEN_BYTES = 24
 
 
@@ -30,7 +30,10 @@ class HeldFile:
 
 
 def _root(folder: str) -> Path:
-    return Path(folder) / HELD_FOLDER
+    """uploads/ -> uploads-held/: the upload folder holds only the documents of bookings (backups and
+    `flask doctor` compare it with the database)."""
+    path = Path(folder)
+    return path.with_name(path.name + HELD_SUFFIX)
 
 
 def _path(folder: str, user_id: int, token: str) -> Path:
