@@ -10,6 +10,7 @@ from flask import Flask
 from flask.logging import default_handler
 from werkzeug.routing import IntegerConverter
 
+from clinic import static_files
 from clinic.config import ConfigError, Defaults, check_settings, from_environment
 from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_pages(app)
     register_login_required(app)
     register_security_headers(app)
+    static_files.init_app(app)
     register_commands(app)
     return app
 

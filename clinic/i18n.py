@@ -109,13 +109,13 @@ def format_date(value: date | datetime | None, style: str = "short", language: s
     language = language or current_language()
     if style == "weekday_name":
         return (THAI_WEEKDAYS_SHORT if language == "th" else EN_WEEKDAYS_SHORT)[value.weekday()]
-    if language != "th":
-        if style == "month":
+    if style == "month":  # 'พฤศจิกายน 2569', 'November 2026'
+        if language != "th":
             return f"{EN_MONTHS_LONG[value.month - 1]} {value.year}"
+        return f"{THAI_MONTHS_LONG[value.month - 1]} {value.year + BE_OFFSET}"
+    if language != "th":
         return f"{value.day} {EN_MONTHS_SHORT[value.month - 1]} {value.year}"
     year = value.year + BE_OFFSET
-    if style == "month":
-        return f"{THAI_MONTHS_LONG[value.month - 1]} {year}"
     if style == "long":
         weekday = THAI_WEEKDAYS_LONG[value.weekday()]
         return f"วัน{weekday}ที่ {value.day} {THAI_MONTHS_LONG[value.month - 1]} {year}"

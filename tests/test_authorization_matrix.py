@@ -27,7 +27,7 @@ from tests.snapshots import changes, restore
 # Codes: an HTTP status; `login` is a redirect to the sign-in page (with ?next=).
 EXPECTED = """
 case              anon   officer other_off coord  other_coord advisor other_adv admin  deact
-home              200    302     302       302    302         302     302       302    200
+home              200    200     200       200    200         200     200       200    200
 health            200    200     200       200    200         200     200       200    200
 ready             200    200     200       200    200         200     200       200    200
 static            200    200     200       200    200         200     200       200    200

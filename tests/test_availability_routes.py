@@ -55,7 +55,7 @@ class TestAvailabilityPage:
         response = advisor_client.get("/advisor/availability")
         page = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert "เวลาประจำสัปดาห์" in page and "วันจันทร์" in page and 'value="2026-11-25"' in page
+        assert "เวลาประจำสัปดาห์" in page and "วันจันทร์" in page and 'value="25/11/2569"' in page
         assert "ช่วงเวลาที่เปิดจากเวลาประจำใน 8 สัปดาห์ข้างหน้า: 0 ช่วง" in page
 
     def test_saving_weekly_hours_generates_slots_and_says_so(self, advisor_client, advisor):
@@ -101,7 +101,7 @@ class TestAvailabilityPage:
             ({"buffer_minutes": "-1"}, "buffer_minutes", "ต้องอยู่ระหว่าง 0 ถึง 120 นาที"),
             ({"valid_until": "2026-11-01", "valid_from": "2026-10-01"}, "valid_until", "ช่วงวันที่ใช้สิ้นสุดไปแล้ว"),
             ({"valid_until": "2026-12-01", "valid_from": "2026-12-10"}, "valid_until", "วันสิ้นสุดต้องไม่ก่อนวันเริ่มใช้"),
-            ({"valid_from": "31/12/2569"}, "valid_from", "ระบุวันที่ให้ถูกต้อง"),
+            ({"valid_from": "31/2/2569"}, "valid_from", "ระบุวันที่ให้ถูกต้อง"),  # no 31 February (2569 BE is read)
             ({"valid_from": ""}, "valid_from", "ระบุวันที่ให้ถูกต้อง"),
             ({"capacity": "0"}, "capacity", "จำนวนที่นั่งต้องอยู่ระหว่าง 1 ถึง 20"),
             ({"capacity": "1000"}, "capacity", "จำนวนที่นั่งต้องอยู่ระหว่าง 1 ถึง 20"),
@@ -255,7 +255,7 @@ class TestLeave:
         [
             ({"last_day": "2026-11-30"}, "last_day", "วันสุดท้ายต้องไม่ก่อนวันแรก"),
             ({"first_day": "2026-11-01"}, "first_day", "วันลาต้องไม่เริ่มในอดีต"),
-            ({"first_day": "2569-12-01"}, "first_day", "ไม่เกิน 1 ปี"),
+            ({"first_day": "1/12/2571"}, "first_day", "ไม่เกิน 1 ปี"),  # 2028; 2569 BE is this year, read as 2026
             ({"first_day": "not a date"}, "first_day", "ระบุวันที่ให้ถูกต้อง"),
             ({"last_day": ""}, "last_day", "ระบุวันที่ให้ถูกต้อง"),
             ({"reason": "ก" * 301}, "reason", "ยาวเกิน 300 ตัวอักษร"),

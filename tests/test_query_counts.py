@@ -24,17 +24,19 @@ def fill(advisor, officer, topic, n: int, first: int = 0) -> None:
 
 
 PAGES = {
-    "officer": ["/casefile", "/book/{topic}"],
-    "advisor": ["/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30", "/cases",
+    "officer": ["/", "/casefile", "/book/{topic}"],
+    "coordinator": ["/"],
+    "admin": ["/", "/admin/advisors/calendar?date=2026-11-26", "/admin/feedback", "/next-steps"],
+    "advisor": ["/", "/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30", "/cases",
                 "/casefile?department={department}", "/advisor/day?date=2026-11-26", "/advisor/month?month=2026-11-01",
                 "/next-steps"],
-    "admin": ["/admin/advisors/calendar?date=2026-11-26", "/admin/feedback", "/next-steps"],
 }
 
 
-@pytest.mark.parametrize("who", ["officer", "advisor", "admin"])
-def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, admin, topic, who):
-    person = {"officer": officer, "advisor": advisor, "admin": admin}[who]
+@pytest.mark.parametrize("who", ["officer", "coordinator", "admin", "advisor"])
+def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, coordinator, admin, topic,
+                                                            who):
+    person = {"officer": officer, "coordinator": coordinator, "admin": admin, "advisor": advisor}[who]
     client = login(person)
     urls = [u.format(topic=topic.id, department=officer.department_id) for u in PAGES[who]]
 

@@ -4,12 +4,13 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from clinic.audit.models import REFUSED_REQUEST
 from clinic.audit.queries import AuditFilters, Cursor
 from clinic.extensions import Model
+from clinic.forms import ThaiDateField
 from clinic.i18n import bangkok_to_utc
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
@@ -96,8 +97,8 @@ class AuditLogForm(FlaskForm):
     object_type = SelectField(_l("ประเภทรายการ"), default="", invalid_choice_message=_l("ไม่พบประเภทรายการที่เลือก"))
     object_id = IntegerField(_l("เลขที่รายการ"), validators=[Optional(), NumberRange(1, MAX_ID, message=BAD_ID)],
                              invalid_value_message=BAD_ID)
-    date_from = DateField(_l("ตั้งแต่วันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
-    date_to = DateField(_l("ถึงวันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    date_from = ThaiDateField(_l("ตั้งแต่วันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    date_to = ThaiDateField(_l("ถึงวันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
     older_than = StringField(validators=[Optional(), Length(max=100, message=BAD_CURSOR)])
 
     def __init__(self, *args, **kwargs) -> None:
@@ -112,7 +113,7 @@ class AuditLogForm(FlaskForm):
         if value and not (value.isdigit() and 0 < int(value) <= MAX_ID) and "@" not in value:
             raise ValidationError(BAD_PERSON)
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: ThaiDateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่มต้น"))
 

@@ -2,7 +2,17 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import FieldList, FormField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from clinic.bookings import documents
@@ -37,6 +47,9 @@ class BookingForm(Form):
     )
     attendees = FieldList(FormField(AttendeeForm), min_entries=5, max_entries=MAX_ATTENDEES)
     document = FileField(_l("เอกสารประกอบ (PDF, DOCX หรือ XLSX ไม่เกิน 10 MB)"))
+    # A document sent with a submission that came back with errors, held on the server (clinic/bookings/held_uploads)
+    held_document = HiddenField(validators=[Length(max=64)])
+    remove_document = BooleanField(_l("เอาไฟล์นี้ออก"))
     # A new key each time the form is shown; sent again with the same form, it finds the booking already made.
     submission_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[Length(max=64)])
     # The booking this one follows up, when the officer came from an advisor's invitation (checked by the service).
@@ -48,16 +61,30 @@ class BookingForm(Form):
         if self.department.data is None:
             self.department.data = preferred_id if preferred_id in self.departments else departments[0].id
 
-    def booking_request(self, slot: Slot, topic: Topic, max_upload: int) -> BookingRequest:
-        """The request as typed (call after `validate_on_submit()` succeeded); the file is read, not trusted."""
+    def validate_attendees(self, field: FieldList) -> None:
+        """The service's rules for attendees, checked with the other fields so that every error shows at once."""
+        named = [(e.form.name.data or "").strip() for e in field]
+        placed = [(e.form.position.data or "").strip() for e in field]
+        given = [(n, p) for n, p in zip(named, placed, strict=True) if n or p]
+        if not given:
+            raise ValidationError(_l("ระบุผู้เข้าร่วมอย่างน้อย 1 คน"))
+        if any(not n or not p for n, p in given):
+            raise ValidationError(_l("ระบุทั้งชื่อและตำแหน่งของผู้เข้าร่วมทุกคน"))
+
+    def new_upload(self, max_upload: int) -> documents.Upload | None:
+        """The file chosen with this submission, read without trusting its size; None if none was chosen."""
         storage = self.document.data
+        return documents.read_upload(storage, getattr(storage, "filename", None), max_upload)
+
+    def booking_request(self, slot: Slot, topic: Topic, document: documents.Upload | None) -> BookingRequest:
+        """The request as typed (call after `validate_on_submit()` succeeded), with the document to attach."""
         return BookingRequest(
             slot=slot,
             department=self.departments[self.department.data],
             topic=topic,
             request_details=self.request_details.data or "",
             attendees=[AttendeeInput(a.form.name.data or "", a.form.position.data or "") for a in self.attendees],
-            document=documents.read_upload(storage, getattr(storage, "filename", None), max_upload),
+            document=document,
             submission_key=self.submission_key.data or None,
         )
 

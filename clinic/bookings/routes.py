@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from clinic.accounts.policies import is_department_user, is_opdc
 from clinic.audit.routes import record_access
-from clinic.bookings import documents
+from clinic.bookings import documents, held_uploads
 from clinic.bookings.forms import BookingForm, ReasonForm
 from clinic.bookings.models import Booking
 from clinic.bookings.queries import (
@@ -18,6 +18,7 @@ from clinic.bookings.queries import (
 )
 from clinic.bookings.rules import BookingRules
 from clinic.bookings.services import book_slot, cancel_booking, cancel_deadline, confirm_booking, decline_booking
+from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.i18n import bangkok_today
 from clinic.organisations.models import Topic
@@ -76,22 +77,50 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
     work = None
     if request.method == "GET":
         form.follows.data = request.args.get("follows", "")[:20]
-    if form.validate_on_submit():
+    held = None
+    if request.method == "POST":
+        valid = form.validate_on_submit()
         config = current_app.config
-        with unit_of_work(form) as work:
-            booking = book_slot(acting_user(), form.booking_request(slot, topic, config["MAX_UPLOAD_BYTES"]),
-                                request_now(), config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"], booking_rules())
-            if form.follows.data:
-                link_follow_up(acting_user(), booking, form.follows.data, request_now())
-        if work.ok:
-            flash(_("ส่งคำขอจองแล้ว"), "success")
-            return redirect(url_for("bookings.detail", booking_id=booking.id))
+        folder, max_bytes = config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"]
+        held = keep_document(form, folder, acting_user().id, max_bytes)
+        if valid and not form.document.errors:
+            document = held.upload(folder, acting_user().id) if held else None
+            with unit_of_work(form) as work:
+                booking = book_slot(acting_user(), form.booking_request(slot, topic, document), request_now(),
+                                    folder, max_bytes, booking_rules())
+                if form.follows.data:
+                    link_follow_up(acting_user(), booking, form.follows.data, request_now())
+            if work.ok:
+                held_uploads.release(held.token if held else None, folder, acting_user().id)
+                flash(_("ส่งคำขอจองแล้ว"), "success")
+                return redirect(url_for("bookings.detail", booking_id=booking.id))
     rules = booking_rules()
     return render_template(
-        "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules,
+        "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules, held=held,
+        max_upload=current_app.config["MAX_UPLOAD_BYTES"],
         earliest_day=rules.earliest_day(bangkok_today(request_now())),
         follows=follow_up_target(acting_user(), form.follows.data),
     ), form_status(form, work=work)
+
+
+def keep_document(form: BookingForm, folder: str, user_id: int, max_bytes: int) -> held_uploads.HeldFile | None:
+    """The document of this submission: a new file (checked, then held, so that a form that comes back with errors
+    keeps it), else the one held from the previous submission unless the person removed it."""
+    upload = form.new_upload(max_bytes)
+    held = None
+    if upload is not None:
+        held_uploads.release(form.held_document.data, folder, user_id)
+        try:
+            held = held_uploads.check_and_hold(upload, folder, user_id, max_bytes)
+        except DomainError as error:
+            form.document.errors = [*form.document.errors, str(error.message)]
+    elif form.remove_document.data:
+        held_uploads.release(form.held_document.data, folder, user_id)
+    else:
+        held = held_uploads.find(form.held_document.data, folder, user_id)
+    form.held_document.data = held.token if held else ""
+    form.remove_document.data = False
+    return held
 
 
 def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: ReasonForm,

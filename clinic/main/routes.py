@@ -1,27 +1,33 @@
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from werkzeug.wrappers import Response
 
 from clinic.accounts.models import Role
 from clinic.extensions import db, limiter
+from clinic.i18n import bangkok_today, current_language
+from clinic.main.queries import RecordState, advisor_home, month_outline, open_steps_for, upcoming_for_departments
+from clinic.records.queries import department_overview
+from clinic.web import acting_user, request_now
 
 bp = Blueprint("main", __name__)
 
-HOME_BY_ROLE = {
-    Role.OFFICER: "bookings.case_file",
-    Role.COORDINATOR: "bookings.case_file",
-    Role.ADVISOR: "scheduling.sessions",
-    Role.ADMIN: "reports.sessions",
-}
-
-
 @bp.get("/")
-def home() -> Response | str:
-    if current_user.is_authenticated:
-        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
-    return render_template("main/home.html")
+def home() -> str:
+    """Each role's home page says what needs doing; a visitor reads what the clinic is."""
+    if not current_user.is_authenticated:
+        return render_template("main/home.html")
+    user, now = acting_user(), request_now()
+    today = bangkok_today(now)
+    if user.role in (Role.OFFICER, Role.COORDINATOR):
+        overview = (department_overview(current_language(), today, user.ministry_id)
+                    if user.role == Role.COORDINATOR else None)
+        return render_template("main/home_department.html", upcoming=upcoming_for_departments(user, now),
+                               steps=open_steps_for(user, today), overview=overview, today=today)
+    if user.role == Role.ADVISOR:
+        return render_template("main/home_advisor.html", home=advisor_home(user, now), today=today,
+                               RecordState=RecordState)
+    return render_template("main/home_admin.html", outline=month_outline(now), today=today)
 
 
 @bp.get("/healthz")

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from clinic.bookings.models import Booking
-from clinic.forms import CheckboxesField, Form
+from clinic.forms import CheckboxesField, Form, ThaiDateField
 from clinic.records.models import ActionOwner, ConsultationRecord
 from clinic.records.services import MAX_ITEM, MAX_TEXT, NextStep, RecordContent, RecordSubmission
 
@@ -68,7 +68,7 @@ class ActionItemForm(Form):
         validators=[InputRequired(_l("เลือกผู้รับผิดชอบ"))],
         validate_choice=True,
     )
-    due_on = DateField(_l("วันครบกำหนด"), validators=[InputRequired(_l("ระบุวันครบกำหนดให้ถูกต้อง"))])
+    due_on = ThaiDateField(_l("วันครบกำหนด"), validators=[InputRequired(_l("ระบุวันครบกำหนดให้ถูกต้อง"))])
 
     def next_step(self) -> NextStep:
         return NextStep(self.description.data or "", self.owner.data or "", self.due_on.data)

@@ -1,12 +1,15 @@
+from datetime import datetime
+
 from clinic.accounts.models import User
 from clinic.accounts.policies import can_view_department, is_admin, is_advisor, is_department_user, is_opdc
 from clinic.bookings.models import Booking, BookingStatus
+from clinic.i18n import as_utc
 from clinic.records.models import ActionItem, ActionOwner, ActionStatus, ConsultationRecord, RecordRevision
 
 __all__ = [
     "can_acknowledge", "can_browse_all_case_files", "can_drop_action_item", "can_give_feedback",
     "can_open_case_files", "can_read_all_feedback", "can_read_internal_notes", "can_read_record", "can_read_revision",
-    "can_search", "can_see_action_item", "can_update_action_item", "can_write_record",
+    "can_record_now", "can_search", "can_see_action_item", "can_update_action_item", "can_write_record",
 ]
 
 
@@ -28,6 +31,11 @@ def can_browse_all_case_files(user: User) -> bool:
 def can_write_record(user: User, booking: Booking) -> bool:
     """The advisor who held the session writes its record, once the booking was confirmed."""
     return is_advisor(user) and booking.slot.advisor_id == user.id and booking.status == BookingStatus.CONFIRMED
+
+
+def can_record_now(user: User, booking: Booking, now: datetime) -> bool:
+    """The record button is offered once the session has begun: before that, publishing is refused."""
+    return can_write_record(user, booking) and as_utc(booking.slot.starts_at) <= now
 
 
 def can_read_record(user: User, record: ConsultationRecord) -> bool:

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from clinic.bookings.models import BookingStatus
+from clinic.forms import ThaiDateField
 from clinic.i18n import STATUS_LABELS
 from clinic.reports.services import (
     FISCAL_YEAR_OUT_OF_RANGE,
@@ -29,8 +30,8 @@ class SessionReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("ตั้งแต่วันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
-    date_to = DateField(_l("ถึงวันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    date_from = ThaiDateField(_l("ตั้งแต่วันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    date_to = ThaiDateField(_l("ถึงวันที่"), validators=[Optional()], invalid_value_message=BAD_DATE)
     fiscal_year = IntegerField(
         _l("ปีงบประมาณ (พ.ศ.)"),
         validators=[Optional(), NumberRange(MIN_FISCAL_YEAR, MAX_FISCAL_YEAR, message=FISCAL_YEAR_OUT_OF_RANGE)],

@@ -3,10 +3,10 @@ from datetime import date, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TimeField
+from wtforms import IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, StopValidation
 
-from clinic.forms import Form
+from clinic.forms import Form, ThaiDateField, ThaiTimeField
 from clinic.scheduling.generation import Hours
 from clinic.scheduling.models import MAX_CAPACITY, Availability, DateOverrideKind, SlotMode
 from clinic.scheduling.services import (
@@ -36,9 +36,9 @@ def location_field() -> StringField:
 class SlotForm(Form):
     """One slot, or the same hours repeated weekly; `plan()` is what `create_slots` takes."""
 
-    first_day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
-    start = TimeField(_l("เวลาเริ่ม"), validators=[InputRequired(_l("ระบุเวลาเริ่มให้ถูกต้อง"))])
-    end = TimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])
+    first_day = ThaiDateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    start = ThaiTimeField(_l("เวลาเริ่ม"), validators=[InputRequired(_l("ระบุเวลาเริ่มให้ถูกต้อง"))])
+    end = ThaiTimeField(_l("เวลาสิ้นสุด"), validators=[InputRequired(_l("ระบุเวลาสิ้นสุดให้ถูกต้อง"))])
     mode = mode_field()
     location = location_field()
     meeting_url = StringField(
@@ -142,8 +142,8 @@ class AvailabilityForm(Form):
     capacity = IntegerField(
         _l("จำนวนส่วนราชการที่รับได้ต่อครั้ง"), default=1, validators=[InputRequired(_l("ระบุจำนวน"))]
     )
-    valid_from = DateField(_l("ใช้ตั้งแต่วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
-    valid_until = DateField(_l("ถึงวันที่ (เว้นว่างได้)"), validators=[Optional()])
+    valid_from = ThaiDateField(_l("ใช้ตั้งแต่วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    valid_until = ThaiDateField(_l("ถึงวันที่ (เว้นว่างได้)"), validators=[Optional()])
 
     def weekday_fields(self) -> list[StringField]:
         return [getattr(self, name) for name in WEEKDAY_FIELDS]
@@ -182,7 +182,7 @@ class AvailabilityForm(Form):
 class DateOverrideForm(Form):
     """Extra hours on one date (one range, 24-hour, as in the weekly hours), or a day off."""
 
-    day = DateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    day = ThaiDateField(_l("วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
     kind = RadioField(
         _l("กำหนดเป็น"),
         choices=[
@@ -209,8 +209,8 @@ class DateOverrideForm(Form):
 
 
 class LeaveForm(Form):
-    first_day = DateField(_l("ลาตั้งแต่วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
-    last_day = DateField(_l("ถึงวันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    first_day = ThaiDateField(_l("ลาตั้งแต่วันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
+    last_day = ThaiDateField(_l("ถึงวันที่"), validators=[InputRequired(_l("ระบุวันที่ให้ถูกต้อง"))])
     reason = StringField(_l("หมายเหตุ"), validators=[Optional(), Length(max=300, message=_l("ยาวเกิน 300 ตัวอักษร"))])
 
     def leave(self) -> LeaveInput:

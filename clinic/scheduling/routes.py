@@ -18,6 +18,7 @@ from clinic.bookings.queries import (
     week_of,
 )
 from clinic.i18n import bangkok_today, week_start
+from clinic.main.queries import record_states
 from clinic.scheduling.forms import AvailabilityForm, DateOverrideForm, LeaveForm, SlotForm
 from clinic.scheduling.generation import Closed, Reconciliation, horizon_end
 from clinic.scheduling.models import DateOverrideKind
@@ -58,10 +59,12 @@ CALENDAR_LAST_DAY = date(2199, 12, 31)
 @bp.get("/sessions")
 def sessions() -> str:
     now = request_now()
+    to_record = recent_bookings_to_record(acting_user(), now)
     return render_template(
         "scheduling/sessions.html",
         upcoming=upcoming_bookings(acting_user(), now),
-        to_record=recent_bookings_to_record(acting_user(), now),
+        to_record=to_record,
+        record_states=record_states([b.id for b in to_record]),
     )
 
 

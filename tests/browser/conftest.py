@@ -121,8 +121,9 @@ def data(live: LiveServer):
 
 def shot(page: Page, name: str) -> None:
     """A full-page screenshot into tests/screenshots/ (gitignored), for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD, screenshot: str | None = None) -> None:

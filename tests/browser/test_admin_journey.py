@@ -36,7 +36,8 @@ def test_admin_filters_the_sessions_report_and_downloads_it_as_csv(page: Page, d
         admin_email = factories.make_user("admin", name="นางสาวดวงใจ ผู้ดูแล", email="admin@opdc.go.th").email
 
     log_in(page, admin_email)
-    page.get_by_role("link", name="รายงานการให้คำปรึกษา").click()
+    expect(page.get_by_role("heading", name=re.compile("^ภาพรวมเดือน"))).to_be_visible()  # the outline of the month
+    page.get_by_role("link", name="รายงานการให้คำปรึกษา").first.click()
     expect(page).to_have_url(re.compile(r"/admin/reports/sessions"))
     expect(page.get_by_role("heading", name="รายงานการให้คำปรึกษา")).to_be_visible()
     shot(page, "admin-report")

@@ -64,6 +64,8 @@ def test_advisor_sees_sessions_adds_slots_and_decides_requests(page: Page, data)
     log_in(page, ADVISOR_EMAIL, screenshot="advisor-login")
 
     # Upcoming sessions on the advisor's own slots.
+    expect(page.get_by_role("heading", name="สิ่งที่ต้องทำ")).to_be_visible()  # the advisor's home page
+    page.get_by_role("link", name="นัดหมายของฉัน").click()
     expect(page).to_have_url(re.compile(r"/advisor/sessions$"))
     upcoming = page.get_by_test_id("upcoming")
     for reference, day in ((to_confirm, "พฤ. 26 พ.ย. 2569"), (to_decline, "ศ. 27 พ.ย. 2569")):
@@ -105,12 +107,12 @@ def test_advisor_sees_sessions_adds_slots_and_decides_requests(page: Page, data)
     expect(page.locator(".week-event")).to_have_count(0)
 
     # A slot overlapping the one on 1 December is refused, with the reason next to the start time.
-    add_slots(page, "2026-12-01", "13:30", "14:30")
+    add_slots(page, "1/12/2569", "13:30", "14:30")  # as Thai users write dates
     expect(page.locator('[data-field-error="start"]')).to_have_text(
         "ช่วงเวลานี้ซ้อนกับช่วงเวลาที่มีอยู่แล้ว (1 ธ.ค. 2569 13:00 น.)"
     )
     expect(page.get_by_test_id("slot-form").get_by_label("เวลาเริ่ม")).to_have_class(re.compile("is-invalid"))
-    expect(page.get_by_test_id("slot-form").get_by_label("วันที่", exact=True)).to_have_value("2026-12-01")
+    expect(page.get_by_test_id("slot-form").get_by_label("วันที่", exact=True)).to_have_value("1/12/2569")
     shot(page, "advisor-new-slots-overlap")
 
     # Confirm one pending request.
@@ -148,7 +150,8 @@ def test_advisor_records_a_session_and_the_officer_acknowledges_it(page: Page, d
 
     # The advisor writes the record.
     log_in(page, ADVISOR_EMAIL)
-    to_record = page.get_by_test_id("to-record")
+    to_record = page.get_by_test_id("home-held")  # the home page lists the sessions held, recorded or not
+    expect(to_record.locator("tr", has_text=reference)).to_contain_text("ยังไม่บันทึก")
     expect(to_record).to_contain_text(DEPARTMENT)
     to_record.get_by_role("link", name=f"บันทึกผล {reference}").click()
     expect(page.get_by_role("heading", name="บันทึกผลการให้คำปรึกษา")).to_be_visible()
@@ -190,6 +193,7 @@ def test_advisor_records_a_session_and_the_officer_acknowledges_it(page: Page, d
 
     # The officer finds it in the case file, waiting for acknowledgement.
     log_in(page, OFFICER_EMAIL)
+    page.get_by_role("link", name="แฟ้มเรื่องของส่วนราชการ").first.click()
     row = page.get_by_test_id("case-bookings").get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("ฉบับที่ 1")
     expect(row).to_contain_text("รอรับทราบ")
