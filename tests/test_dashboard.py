@@ -10,6 +10,7 @@ import pytest
 
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
+from clinic.records.models import SessionFeedback
 from clinic.reports.dashboard import dashboard
 from clinic.reports.services import SessionFilters
 from tests import factories
@@ -29,6 +30,8 @@ def sessions(officer, sister_officer, advisor, topic, other_topic):
     nobody.attendees[0].attended = False
     held_booking = record.booking
     held_booking.attendees[0].attended = True
+    db.session.add(SessionFeedback(record=record, department_id=held_booking.department_id,
+                                   given_by_id=officer.id, rating=4, comment="", created_at=NOW))
     december = factories.make_slot(advisor, datetime(2026, 12, 1, 3, 0, tzinfo=UTC), capacity=3)
     factories.make_booking(december, officer, topic, status="cancelled")
     factories.make_booking(december, sister_officer, topic, seat_number=2, status="expired")
@@ -48,7 +51,7 @@ def test_the_figures_of_a_fiscal_year(sessions, admin, topic):
     assert figures.rate("cancelled") == 20.0 and figures.rate("no_show", "held") == 50.0
     assert (figures.open_steps, figures.overdue_steps) == (1, 1)
     assert figures.offered_hours == 5.0 and figures.booked_hours == 3.0  # 5 one-hour slots, 3 with an active booking
-    assert not figures.has_rating
+    assert (figures.rating_average, figures.ratings) == (4.0, 1)
 
 
 def test_a_filter_cuts_every_figure(sessions, admin, department):
@@ -77,7 +80,7 @@ def test_the_page_draws_from_json_and_shows_the_tables(sessions, login, admin, a
         data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', html,
                                     re.S).group(1))
         assert data["months"]["labels"][1] == "พ.ย. 2569" and data["months"]["values"][1] == 2
-        assert 'data-testid="table-months"' in html and 'data-testid="no-rating"' in html
+        assert 'data-testid="table-months"' in html and 'data-testid="rating"' in html and "4.00" in html
         assert "vendor/chartjs/chart.umd.js" in html and "<script>" not in html
         assert "script-src 'self'" in page.headers["Content-Security-Policy"]
 

@@ -1,8 +1,7 @@
 """The dashboard's figures, cut by the report's filters: sessions per month across the Thai fiscal year, by topic,
 ministry and department; advisors' utilisation (booked against offered hours); cancellation, decline, expiry and
-no-show rates; open and overdue next steps. Each figure is one grouped query, whatever the number of rows.
-
-There is no feedback rating in the data model (no table holds one), so there is no average rating: the page says so.
+no-show rates; open and overdue next steps; the departments' average rating of their sessions. Each figure is one
+grouped query, whatever the number of rows.
 """
 
 from dataclasses import dataclass, field
@@ -17,13 +16,12 @@ from clinic.errors import NotAllowed
 from clinic.extensions import db
 from clinic.i18n import BE_OFFSET, EN_MONTHS_SHORT, THAI_MONTHS_SHORT, fiscal_year_bounds, local_name_column
 from clinic.organisations.models import Department, Ministry, Topic
-from clinic.records.models import ActionItem, ActionStatus, ConsultationRecord, RecordRevision
+from clinic.records.models import CLOSED_STATUSES, ActionItem, ConsultationRecord, SessionFeedback
 from clinic.reports.policies import can_read_dashboard
 from clinic.reports.services import SessionFilters, _filtered, check_filter_values, utc_window
 from clinic.scheduling.models import Slot, SlotStatus
 
 TOP = 15  # departments shown by name; the rest are summed as "others"
-HAS_RATING = False  # no model holds a feedback rating
 
 
 @dataclass
@@ -36,7 +34,8 @@ class Dashboard:
     outcomes: dict[str, int] = field(default_factory=dict)  # requests, cancelled, declined, expired, held, no_show
     open_steps: int = 0
     overdue_steps: int = 0
-    has_rating: bool = HAS_RATING
+    rating_average: float | None = None  # of the departments' feedback (1-5) on the sessions in the filters
+    ratings: int = 0
 
     @property
     def sessions(self) -> int:
@@ -167,17 +166,27 @@ def dashboard(actor: User, filters: SessionFilters, today: date, now: datetime, 
     outcomes = dict(zip(("requests", "cancelled", "declined", "expired", "held", "no_show"),
                         (int(v or 0) for v in row), strict=True))
 
-    # Next steps of published records of the sessions in the filters.
-    published = select(RecordRevision.record_id).where(RecordRevision.published_at.is_not(None))
+    # Next steps the departments were given (published with their records) and not done or dropped.
     steps = _filtered(
         select(func.count(ActionItem.id), func.count(ActionItem.id).filter(ActionItem.due_on < today))
         .select_from(Booking)
         .join(ConsultationRecord, ConsultationRecord.booking_id == Booking.id)
         .join(ActionItem, ActionItem.record_id == ConsultationRecord.id),
         every,
-    ).where(ActionItem.status != ActionStatus.DONE, ConsultationRecord.id.in_(published))
+    ).where(ActionItem.status.not_in(CLOSED_STATUSES), ActionItem.published_at.is_not(None))
     open_steps, overdue_steps = db.session.execute(steps).one()
+
+    rating = _filtered(
+        select(func.avg(SessionFeedback.rating), func.count(SessionFeedback.id))
+        .select_from(Booking)
+        .join(ConsultationRecord, ConsultationRecord.booking_id == Booking.id)
+        .join(SessionFeedback, SessionFeedback.record_id == ConsultationRecord.id),
+        every,
+    )
+    average, ratings = db.session.execute(rating).one()
     return Dashboard(months=months, by_topic=by_topic, by_ministry=by_ministry, by_department=by_department,
                      utilisation=utilisation, outcomes=outcomes, open_steps=int(open_steps or 0),
-                     overdue_steps=int(overdue_steps or 0))
+                     overdue_steps=int(overdue_steps or 0),
+                     rating_average=round(float(average), 2) if average is not None else None,
+                     ratings=int(ratings or 0))
 

@@ -85,6 +85,6 @@ def test_admin_renames_and_merges_departments_searches_and_reads_the_dashboard(p
     drawn = page.evaluate("() => [...document.querySelectorAll('canvas[data-chart]')]"
                           ".filter(c => Chart.getChart(c)).length")
     assert drawn == 5
-    expect(page.get_by_test_id("no-rating")).to_be_visible()
+    expect(page.get_by_test_id("rating")).to_be_visible()
     shot(page, "dashboard")
     assert not [e for e in console_errors if re.search("Content Security Policy|Refused", e)], console_errors
