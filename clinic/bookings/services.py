@@ -3,10 +3,24 @@
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, Table, and_, func, insert, literal, null, select, true, union_all
+from sqlalchemy import (
+    Executable,
+    ScalarSelect,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, make_transient_to_detached
@@ -293,6 +307,59 @@ def insert_booking(
     raise Conflict(SLOT_TAKEN, field="slot")
 
 
+CLAIMED_COLUMNS = ("reference", "slot_id", "slot_capacity", "department_id", "topic_id", "booked_by_id", "status",
+                   "request_details", "submission_key", "created_at", "decline_reason", "cancel_reason")
+
+
+@lru_cache(maxsize=256)
+def claim_statement(dialect: str, capacity: int, people: int) -> Executable:
+    """The seat-claiming INSERT for a slot of `capacity` seats and `people` attendees, built once (its values are
+    bound parameters): the lowest seat that no active booking holds, if the department has fewer than
+    `max_active` active bookings to come; ON CONFLICT DO NOTHING, so a seat or form key taken meanwhile inserts
+    nothing rather than failing. On PostgreSQL the attendees are written by the same statement."""
+    table = cast(Table, Booking.__table__)
+    people_table = cast(Table, Attendee.__table__)
+    seats = union_all(*(select(literal(n).label("n")) for n in range(1, capacity + 1))).subquery("seats")
+    taken = select(Booking.seat_number).where(Booking.slot_id == bindparam("slot_id"),
+                                              Booking.status.in_(ACTIVE_STATUSES))
+    free_seat = select(func.min(seats.c.n)).where(seats.c.n.not_in(taken)).scalar_subquery()
+    active = (
+        select(func.count(Booking.id))
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.department_id == bindparam("department_id"), Booking.status.in_(ACTIVE_STATUSES),
+               Slot.starts_at > bindparam("now", type_=table.c.created_at.type))
+        .scalar_subquery()
+    )
+    columns = [bindparam(name, type_=table.c[name].type).label(name) for name in CLAIMED_COLUMNS]
+    candidate = select(*columns, free_seat.label("seat_number")).where(
+        free_seat.is_not(None), active < bindparam("max_active")
+    )
+    insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    claim = (
+        insert_into(table).from_select([*CLAIMED_COLUMNS, "seat_number"], candidate).on_conflict_do_nothing()
+        .returning(table.c.id, table.c.seat_number)
+    )
+    if dialect != "postgresql":
+        return claim
+    # The attendees go in with the booking, in the same statement (a data-modifying WITH).
+    claimed = claim.cte("claimed")
+    typed = people_table.c
+    listed = union_all(*(
+        select(literal(i).label("i"), bindparam(f"name_{i}", type_=typed.name.type).label("name"),
+               bindparam(f"position_{i}", type_=typed.position.type).label("position"))
+        for i in range(people)
+    )).subquery("listed")
+    written = (
+        insert(people_table)
+        .from_select(["booking_id", "name", "position"],
+                     select(claimed.c.id, listed.c.name, listed.c.position)
+                     .select_from(claimed).join(listed, true()).order_by(listed.c.i))
+        .returning(typed.id)
+        .cte("written")
+    )
+    return select(claimed.c.id, claimed.c.seat_number, select(func.array_agg(written.c.id)).scalar_subquery())
+
+
 def claim_seat(
     actor: User, request: BookingRequest, details: str, attendees: list[AttendeeInput], now: datetime,
     rules: BookingRules,
@@ -300,11 +367,6 @@ def claim_seat(
     """The one INSERT that takes the lowest free seat (None when it took none), and the booking as an object of
     the session built from what was sent and returned, so nothing is read back."""
     slot, department = request.slot, request.department
-    table = cast(Table, Booking.__table__)
-    people_table = cast(Table, Attendee.__table__)
-    seats = union_all(*(select(literal(n).label("n")) for n in range(1, slot.capacity + 1))).subquery("seats")
-    taken = select(Booking.seat_number).where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE_STATUSES))
-    free_seat = select(func.min(seats.c.n)).where(seats.c.n.not_in(taken)).scalar_subquery()
     values = {
         "reference": new_reference(now), "slot_id": slot.id, "slot_capacity": slot.capacity,
         "department_id": department.id, "topic_id": request.topic.id, "booked_by_id": actor.id,
@@ -312,47 +374,25 @@ def claim_seat(
         "submission_key": request.submission_key or None, "created_at": now, "decline_reason": "",
         "cancel_reason": "",
     }
-    columns = [literal(value, table.c[name].type).label(name) for name, value in values.items()]
-    candidate = select(*columns, free_seat.label("seat_number")).where(
-        free_seat.is_not(None), active_upcoming_count(department, now) < rules.max_active_per_department
-    )
-    insert_stmt = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)
-    claim = (
-        insert_stmt(table).from_select([*values, "seat_number"], candidate).on_conflict_do_nothing()
-        .returning(table.c.id, table.c.seat_number)
-    )
     people = [(a.name.strip()[:200], a.position.strip()[:200]) for a in attendees]
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The attendees go in with the booking, in the same statement (a data-modifying WITH).
-        claimed = claim.cte("claimed")
-        typed = people_table.c
-        listed = union_all(*(
-            select(literal(i).label("i"), literal(name, typed.name.type).label("name"),
-                   literal(position, typed.position.type).label("position"))
-            for i, (name, position) in enumerate(people)
-        )).subquery("listed")
-        written = (
-            insert(people_table)
-            .from_select(["booking_id", "name", "position"],
-                         select(claimed.c.id, listed.c.name, listed.c.position)
-                         .select_from(claimed).join(listed, true()).order_by(listed.c.i))
-            .returning(typed.id)
-            .cte("written")
-        )
-        written_row = db.session.execute(
-            select(claimed.c.id, claimed.c.seat_number,
-                   select(func.array_agg(written.c.id)).scalar_subquery())
-        ).one_or_none()
+    dialect = db.session.get_bind().dialect.name
+    parameters: dict[str, Any] = {**values, "now": now, "max_active": rules.max_active_per_department}
+    statement = claim_statement(dialect, slot.capacity, len(people))
+    if dialect == "postgresql":
+        for i, (name, position) in enumerate(people):
+            parameters[f"name_{i}"], parameters[f"position_{i}"] = name, position
+        written_row = db.session.execute(statement, parameters).one_or_none()
         if written_row is None:
             return None
         booking_id, seat, attendee_ids = written_row
         attendee_ids = sorted(attendee_ids)
     else:
-        claimed_row = db.session.execute(claim).one_or_none()
+        claimed_row = db.session.execute(statement, parameters).one_or_none()
         if claimed_row is None:
             return None
         booking_id, seat = claimed_row
         # One multi-row INSERT; rows get ascending ids in the order listed (writers hold SQLite's one write lock).
+        people_table = cast(Table, Attendee.__table__)
         attendee_ids = sorted(db.session.scalars(
             insert(people_table).values(
                 [{"booking_id": booking_id, "name": name, "position": position} for name, position in people]
