@@ -26,17 +26,20 @@ def fill(advisor, officer, topic, n: int, first: int = 0) -> None:
 
 
 PAGES = {
-    "officer": ["/casefile", "/book/{topic}"],
+    "officer": ["/casefile", "/casefile?page=2", "/book/{topic}", "/book/{topic}/slots/{slot}"],
     "advisor": ["/advisor/sessions", "/advisor/week?start=2026-11-23", "/advisor/week?start=2026-11-30", "/cases",
                 "/casefile?department={department}"],
+    "admin": ["/admin/reports/sessions", "/admin/reports/sessions?page=2"],
 }
 
 
-@pytest.mark.parametrize("who", ["officer", "advisor"])
-def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, topic, who):
-    person = {"officer": officer, "advisor": advisor}[who]
+@pytest.mark.parametrize("who", ["officer", "advisor", "admin"])
+def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor, officer, admin, topic, who):
+    person = {"officer": officer, "advisor": advisor, "admin": admin}[who]
+    open_slot = make_slot(advisor, NOW + timedelta(days=8, hours=1))
+    db.session.commit()
     client = login(person)
-    urls = [u.format(topic=topic.id, department=officer.department_id) for u in PAGES[who]]
+    urls = [u.format(topic=topic.id, department=officer.department_id, slot=open_slot.id) for u in PAGES[who]]
 
     def measure() -> list[int]:
         counts = []
@@ -91,3 +94,20 @@ def test_a_booking_post_sends_a_fixed_handful_of_statements(app, login, advisor,
     assert sent <= BOOKING_STATEMENTS[db.engine.dialect.name], statements
     booking = db.session.scalar(select(Booking).where(Booking.slot_id == slot.id))
     assert len(booking.attendees) == attendees and booking.seat_number == 1
+
+
+def test_the_case_file_shows_a_page_of_bookings_newest_first(app, login, advisor, officer, topic, monkeypatch):
+    from clinic.records import queries
+
+    monkeypatch.setattr(queries, "CASE_FILE_PAGE", 4)
+    monkeypatch.setattr(queries.case_file, "__defaults__", (1, 4))
+    fill(advisor, officer, topic, 3)  # six bookings: three upcoming, three held
+    made = sorted(db.session.scalars(select(Booking).where(Booking.department_id == officer.department_id)),
+                  key=lambda b: (b.created_at, b.id), reverse=True)
+    client = login(officer)
+    first = client.get("/casefile").get_data(as_text=True)
+    second = client.get("/casefile?page=2").get_data(as_text=True)
+    assert [b.reference for b in made if b.reference in first] == [b.reference for b in made[:4]]
+    assert [b.reference for b in made if b.reference in second] == [b.reference for b in made[4:]]
+    assert "หน้า 2 จาก 2" in second
+    assert client.get("/casefile?page=99").status_code == 200

@@ -173,7 +173,9 @@ def case_file() -> Response | str:
     if department is None:
         abort(404)
     page = render_template(
-        "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
+        "bookings/case_file.html", case=load_case_file(department, request.args.get("page", 1, type=int)),
+        departments=departments, now=request_now(),
+        query={"department": department.id} if "department" in request.args else {},
     )
     if is_opdc(acting_user()):  # OPDC reading a department's case file is logged; the department's own is not
         record_access("case_file.viewed", "departments", department.id, department.id)
