@@ -1,30 +1,31 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (README, "Production").
 
-Chosen by measurement (bench/booking.py and bench/README.md, on a 2-core machine with PostgreSQL on the same host):
-gthread workers, two threads each. A request of this app spends a good part of its time waiting for PostgreSQL
-(a booking sends 6 statements and a commit, each a round trip); a second thread per process runs Python while the
-first waits, so gthread did as well as or better than the same number of sync processes on the booking and the
-baseline POST, and better at 8 connections, with fewer processes (less memory, fewer database connections).
-More threads per process gained nothing: the GIL serialises the Python part, which dominates once the waits
-overlap. Processes are the unit of CPU parallelism: about one per core, plus one to cover a process that is
-stuck in a slow request.
+Chosen by measurement: bench/booking.py (booking POSTs and a baseline POST, 1 and 8 connections, PostgreSQL on the
+same 2-core host; figures in bench/README.md). Sync workers, two processes per core. On 26 Nov 2026, with the
+same bench, 4 sync processes served 18 baseline and 7 booking req/s at 8 connections against 14 and 5 for
+3 gthread processes of 2 threads (the gthread default we started from), and the same at 1 connection (9 and 4):
+threads did not pay. A request here is mostly Python (routing, session, CSRF, forms, templates, the ORM), and
+Python runs one thread at a time per process (the GIL), so a thread waiting for PostgreSQL frees little that the
+other thread can use; what overlaps database waits here is a second process per core, which the OS schedules
+while the first waits. Each sync process holds one database connection (workers x 1 in all).
 
-Override per host with the environment: WEB_CONCURRENCY (processes), GUNICORN_THREADS, GUNICORN_BIND.
+Caveat, measured on a machine shared with other jobs (load average above 10): re-measure on the production host,
+`python bench/booking.py --worker-class sync|gthread --workers N --threads N`. A database on another host (longer
+waits) favours more processes, or gthread with 2 threads. Sync workers need the reverse proxy in front to buffer
+slow clients (nginx does by default): a sync process is held for the whole of a request's upload.
+
+Override per host with the environment: WEB_CONCURRENCY (processes), GUNICORN_BIND.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # behind a reverse proxy that terminates HTTPS
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
-# Each thread holds at most one database connection at a time: workers x threads connections at most
-# (SQLAlchemy's pool keeps up to 5 per process by default, which covers 2 threads).
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 backlog = 1024
 timeout = 60  # a worker silent this long is restarted (an upload of 10 MB on a slow line stays well below)
 graceful_timeout = 20
-keepalive = 5
 max_requests = 10000  # recycle processes now and then, staggered, so slow leaks never build up
 max_requests_jitter = 1000
 accesslog = "-"
