@@ -28,4 +28,5 @@ timeout = 60  # a worker silent this long is restarted (an upload of 10 MB on a 
 graceful_timeout = 20
 max_requests = 10000  # recycle processes now and then, staggered, so slow leaks never build up
 max_requests_jitter = 1000
-accesslog = "-"
+# No access log here: the reverse proxy keeps one. (gunicorn also reads this file when started in this folder
+# without -c, as tests/live.py does; its command-line options win.)
