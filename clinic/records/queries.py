@@ -35,7 +35,7 @@ def internal_notes(booking: Booking) -> list[InternalNote]:
 
 
 CASE_FILE_PAGE = 20  # bookings per page of a case file, newest first
-CASE_FILE_ITEMS = 100  # next steps shown at most: every open one first (oldest due first), then the page's done ones
+CASE_FILE_ITEMS = 20  # next steps shown at most (each carries a form): the open ones first, oldest due first, then the page's done ones
 
 
 @dataclass
