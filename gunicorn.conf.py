@@ -1,13 +1,14 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (README, "Production").
 
 Chosen by measurement: bench/booking.py (booking POSTs and a baseline POST, 1 and 8 connections, PostgreSQL on the
-same 2-core host; figures in bench/README.md). Sync workers, two processes per core. On 26 Nov 2026, with the
-same bench, 4 sync processes served 18 baseline and 7 booking req/s at 8 connections against 14 and 5 for
-3 gthread processes of 2 threads (the gthread default we started from), and the same at 1 connection (9 and 4):
-threads did not pay. A request here is mostly Python (routing, session, CSRF, forms, templates, the ORM), and
-Python runs one thread at a time per process (the GIL), so a thread waiting for PostgreSQL frees little that the
-other thread can use; what overlaps database waits here is a second process per core, which the OS schedules
-while the first waits. Each sync process holds one database connection (workers x 1 in all).
+same 2-core host; figures in bench/README.md). Sync workers, two processes per core. On 26 Nov 2026, at 8
+connections, 4 sync processes served 18 baseline and 7 booking req/s against 14 and 5 for 3 gthread processes of
+2 threads (the gthread setting we started from) at a load of ~25, and 46 booking req/s against 31 at a load of ~6;
+at 1 connection gthread did as well or better (44 against 25-29 booking req/s at the lower load). Under many
+connections, which is what production capacity is about, processes won: a request here is mostly Python (routing,
+session, CSRF, forms, templates, the ORM), and Python runs one thread at a time per process (the GIL), so a thread
+waiting for PostgreSQL frees little that the other thread can use; a second process per core overlaps the waits
+instead. Each sync process holds one database connection (workers x 1 in all).
 
 Caveat, measured on a machine shared with other jobs (load average above 10): re-measure on the production host,
 `python bench/booking.py --worker-class sync|gthread --workers N --threads N`. A database on another host (longer
