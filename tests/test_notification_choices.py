@@ -217,3 +217,14 @@ def test_an_email_has_text_html_and_its_invitation(app, booking, advisor, office
     assert '<a href="http://127.0.0.1:5000/bookings/1?a=1&amp;b=2"' in html
     assert 'lang="th"' in html
     assert parts["text/calendar"].get_param("method") == "REQUEST"
+
+
+def test_a_colleague_who_opted_in_gets_a_copy_of_a_booking_made_on_the_page(login, officer, colleague, advisor,
+                                                                             topic):
+    set_notifications(colleague, ["bookings", "department_copies"], NOW)
+    slot = factories.make_slot(advisor, starts_at=NOW + timedelta(days=7))
+    answer = login(officer).post(f"/book/{topic.id}/slots/{slot.id}", data={
+        "department": officer.department_id, "request_details": "ขอคำปรึกษา",
+        "attendees-0-name": "นายอนุชา", "attendees-0-position": "นักวิเคราะห์"})
+    assert answer.status_code == 302
+    assert len(mail(colleague)) == 1 and mail(colleague)[0].calendar is None

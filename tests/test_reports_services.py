@@ -37,7 +37,8 @@ def make_session(advisor, officer, topic, starts_at: datetime | None = None, **b
 
 
 def references(admin, filters: SessionFilters) -> list[str]:
-    return [row.reference for row in session_page(admin, filters).rows]
+    """The page's references in order of start (the page itself lists the newest first)."""
+    return [row.reference for row in reversed(session_page(admin, filters).rows)]
 
 
 
@@ -59,6 +60,7 @@ def test_sessions_come_in_order_of_their_start(admin, advisor, officer, topic):
     later = make_session(advisor, officer, topic, NOW + timedelta(days=9))
     sooner = make_session(advisor, officer, topic, NOW + timedelta(days=2))
     assert references(admin, SessionFilters()) == [sooner.reference, later.reference]
+    assert [row.reference for row in session_page(admin, SessionFilters()).rows] == [later.reference, sooner.reference]
 
 
 def test_cancelled_and_declined_sessions_are_left_out_unless_included(admin, advisor, officer, topic):
@@ -207,10 +209,11 @@ def test_pages_of_the_report(admin, advisor, officer, topic):
     first = session_page(admin, SessionFilters(), page=1, per_page=2)
     last = session_page(admin, SessionFilters(), page=3, per_page=2)
     beyond = session_page(admin, SessionFilters(), page=99, per_page=2)
-    assert [r.reference for r in first.rows] == made[:2]
+    newest_first = made[::-1]
+    assert [r.reference for r in first.rows] == newest_first[:2]
     assert (first.total, first.pages, first.first_number, first.last_number) == (5, 3, 1, 2)
-    assert [r.reference for r in last.rows] == made[4:]
-    assert (beyond.page, [r.reference for r in beyond.rows]) == (3, made[4:])
+    assert [r.reference for r in last.rows] == newest_first[4:]
+    assert (beyond.page, [r.reference for r in beyond.rows]) == (3, newest_first[4:])
 
 
 def test_streaming_gives_every_row_in_order(admin, advisor, officer, topic):

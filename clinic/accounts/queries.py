@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Exists, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from clinic.accounts.models import UNUSABLE_PASSWORD, Role, User
 from clinic.extensions import db
@@ -106,18 +107,26 @@ def topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.id)))
 
 
-def department_watchers(department: Department) -> list[User]:
-    """Active officers of `department` and coordinators of its ministry who chose to get copies of every e-mail
-    about its bookings (NotificationKind.DEPARTMENT_COPIES). One query."""
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.is_active_account.is_(True),
-                User.wanted_notifications.contains("department_copies"),
-                or_(
-                    and_(User.role == Role.OFFICER, User.department_id == department.id),
-                    and_(User.role == Role.COORDINATOR, User.ministry_id == department.ministry_id),
-                ),
-            ).order_by(User.id)
-        )
+def watching(department_id: Any, ministry_id: Any, user: Any = User) -> ColumnElement[bool]:
+    """SQL: `user` is an active officer of the department, or coordinator of its ministry, who chose to get
+    copies of every e-mail about its bookings (NotificationKind.DEPARTMENT_COPIES)."""
+    return and_(
+        user.is_active_account.is_(True),
+        user.wanted_notifications.contains("department_copies"),
+        or_(
+            and_(user.role == Role.OFFICER, user.department_id == department_id),
+            and_(user.role == Role.COORDINATOR, user.ministry_id == ministry_id),
+        ),
     )
+
+
+def department_watchers(department: Department) -> list[User]:
+    """Those watching `department` (see `watching`). One query."""
+    return list(db.session.scalars(select(User).where(watching(department.id, department.ministry_id)).order_by(User.id)))
+
+
+def is_watched(department: type[Department]) -> Exists:
+    """SQL, per department row: someone is watching it (so that a query that reads departments, and maybe users,
+    anyway can say whether `department_watchers` is worth a query). The watcher is an alias of users of its own."""
+    watcher = aliased(User)
+    return select(watcher.id).where(watching(department.id, department.ministry_id, watcher)).exists()

@@ -17,17 +17,24 @@ from clinic.bookings.queries import (
     open_slots_for_topic,
 )
 from clinic.bookings.rules import BookingRules
-from clinic.bookings.services import book_slot, cancel_booking, cancel_deadline, confirm_booking, decline_booking
+from clinic.bookings.services import (
+    book_slot,
+    booking_scene,
+    cancel_booking,
+    cancel_deadline,
+    confirm_booking,
+    decline_booking,
+)
 from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.i18n import bangkok_today
+from clinic.i18n import as_utc, bangkok_today
 from clinic.organisations.models import Topic
 from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_internal_notes
 from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import internal_notes, record_for
 from clinic.records.services import follow_up_target, link_follow_up
-from clinic.scheduling.models import Slot
-from clinic.scheduling.services import slot_is_bookable
+from clinic.scheduling.models import SlotStatus
+from clinic.scheduling.services import BOOKING_LEAD_TIME
 from clinic.web import acting_user, form_status, request_now, require, unit_of_work
 
 bp = Blueprint("bookings", __name__)
@@ -62,16 +69,17 @@ def open_slots(topic_id: int) -> str:
 @bp.route("/book/<int:topic_id>/slots/<int:slot_id>", methods=["GET", "POST"])
 @require(is_department_user)
 def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
-    topic = get_topic_or_404(topic_id)
-    slot = db.session.get(Slot, slot_id)
-    if slot is None:
+    # One query for the topic, the slot, the departments and what the rules need; on a POST it also locks.
+    posted = request.method == "POST"
+    scene = booking_scene(acting_user(), topic_id, slot_id, request.form.get("submission_key") if posted else None,
+                          lock=posted)
+    if scene is None:
         abort(404)
-    departments = departments_in_scope(acting_user())
-    if not departments:
-        abort(404)
+    topic, slot = scene.topic, scene.slot
     form = BookingForm()
-    form.offer_departments(departments, acting_user().department_id)
-    if request.method == "GET" and not slot_is_bookable(slot, topic, request_now()):
+    form.offer_departments(scene.departments, acting_user().department_id)
+    if not posted and not (slot.status == SlotStatus.OPEN and as_utc(slot.starts_at) >= request_now() + BOOKING_LEAD_TIME
+                           and scene.facts.advisor_teaches_topic):
         flash(_("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), "warning")
         return redirect(url_for("bookings.open_slots", topic_id=topic.id))
     work = None
@@ -82,18 +90,20 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
         valid = form.validate_on_submit()
         config = current_app.config
         folder, max_bytes = config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"]
-        held = keep_document(form, folder, acting_user().id, max_bytes)
+        user_id = acting_user().id  # read now: after the commit the user's row is expired, and reading it is a query
+        held = keep_document(form, folder, user_id, max_bytes)
         if valid and not form.document.errors:
-            document = held.upload(folder, acting_user().id) if held else None
+            document = held.upload(folder, user_id) if held else None
             with unit_of_work(form) as work:
                 booking = book_slot(acting_user(), form.booking_request(slot, topic, document), request_now(),
-                                    folder, max_bytes, booking_rules())
+                                    folder, max_bytes, booking_rules(), facts=scene.facts)
                 if form.follows.data:
                     link_follow_up(acting_user(), booking, form.follows.data, request_now())
+                booking_id = booking.id  # taken before the commit: nothing is read again after it
             if work.ok:
-                held_uploads.release(held.token if held else None, folder, acting_user().id)
+                held_uploads.release(held.token if held else None, folder, user_id)
                 flash(_("ส่งคำขอจองแล้ว"), "success")
-                return redirect(url_for("bookings.detail", booking_id=booking.id))
+                return redirect(url_for("bookings.detail", booking_id=booking_id))
     rules = booking_rules()
     return render_template(
         "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules, held=held,
@@ -199,7 +209,9 @@ def case_file() -> Response | str:
     if department is None:
         abort(404)
     page = render_template(
-        "bookings/case_file.html", case=load_case_file(department), departments=departments, now=request_now()
+        "bookings/case_file.html", case=load_case_file(department, request.args.get("page", 1, type=int)),
+        departments=departments, now=request_now(),
+        query={"department": department.id} if "department" in request.args else {},
     )
     if is_opdc(acting_user()):  # OPDC reading a department's case file is logged; the department's own is not
         record_access("case_file.viewed", "departments", department.id, department.id)

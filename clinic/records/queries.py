@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
 from clinic.bookings.models import ACTIVE_STATUSES, Booking
@@ -38,30 +38,44 @@ def internal_notes(booking: Booking) -> list[InternalNote]:
     )
 
 
+CASE_FILE_PAGE = 20  # bookings per page of a case file, newest first
+CASE_FILE_ITEMS = 20  # next steps shown at most (each carries a form): the open ones first, oldest due first, then the page's done ones
+
+
 @dataclass
 class CaseFile:
     department: Department
     bookings: list[Booking]
     records: dict[int, ConsultationRecord]
     action_items: list[ActionItem]
+    page: int = 1
+    pages: int = 1
+    more_items: bool = False  # more next steps than CASE_FILE_ITEMS
 
 
-def case_file(department: Department) -> CaseFile:
-    """Everything of one department, in a fixed number of queries whatever its size."""
+def case_file(department: Department, page: int = 1, per_page: int = CASE_FILE_PAGE) -> CaseFile:
+    """One page of a department's case file, newest bookings first, in a fixed number of queries whatever the
+    department's history: its bookings of the page with their records, and its next steps (every open one, and
+    the done ones of the page's bookings), at most CASE_FILE_ITEMS of them."""
+    total = db.session.scalar(select(func.count(Booking.id)).where(Booking.department_id == department.id)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
     bookings = list(
         db.session.scalars(
             select(Booking)
             .where(Booking.department_id == department.id)
             .options(*booking_options())
-            .order_by(Booking.created_at.desc())
+            .order_by(Booking.created_at.desc(), Booking.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         ).unique()
     )
+    shown = [b.id for b in bookings]
     records = {
         r.booking_id: r
         for r in db.session.scalars(
             select(ConsultationRecord)
-            .join(Booking)
-            .where(Booking.department_id == department.id)
+            .where(ConsultationRecord.booking_id.in_(shown))
             .options(
                 selectinload(ConsultationRecord.revisions)
                 .selectinload(RecordRevision.acknowledgements)
@@ -72,17 +86,20 @@ def case_file(department: Department) -> CaseFile:
     items = list(
         db.session.scalars(
             select(ActionItem)
-            .where(ActionItem.department_id == department.id)
-            .options(
-                joinedload(ActionItem.record).joinedload(ConsultationRecord.booking),
-                selectinload(ActionItem.updates).joinedload(ActionItemUpdate.author),
-                selectinload(ActionItem.evidence),
-            )
+            .join(ActionItem.record)
+            .where(ActionItem.department_id == department.id,
+                   or_(ActionItem.status.not_in(CLOSED_STATUSES), ConsultationRecord.booking_id.in_(shown)))
+            .options(contains_eager(ActionItem.record).joinedload(ConsultationRecord.booking),
+                     contains_eager(ActionItem.record).selectinload(ConsultationRecord.revisions),
+                     selectinload(ActionItem.updates).joinedload(ActionItemUpdate.author),
+                     selectinload(ActionItem.evidence))
             # Open steps first, earliest due first (so the overdue lead), then those done or dropped.
-            .order_by(ActionItem.status.in_(CLOSED_STATUSES), ActionItem.due_on)
+            .order_by(ActionItem.status.in_(CLOSED_STATUSES), ActionItem.due_on, ActionItem.id)
+            .limit(CASE_FILE_ITEMS + 1)
         )
     )
-    return CaseFile(department=department, bookings=bookings, records=records, action_items=items)
+    return CaseFile(department=department, bookings=bookings, records=records, action_items=items[:CASE_FILE_ITEMS],
+                    page=page, pages=pages, more_items=len(items) > CASE_FILE_ITEMS)
 
 
 @dataclass(frozen=True)

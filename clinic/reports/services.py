@@ -288,12 +288,14 @@ def count_sessions(actor: User, filters: SessionFilters) -> int:
 
 def session_page(actor: User, filters: SessionFilters, page: int = 1, per_page: int | None = None,
                  language: str = "th") -> SessionPage:
-    """One page of the report (PAGE_SIZE rows unless told) and the number of rows in all: two queries.
+    """One page of the report (PAGE_SIZE rows unless told), newest sessions first, and the number of rows in all:
+    two queries. (Exports keep the oldest first: they are read as a ledger.)
     Ministries, departments and topics are named in `language`."""
     per_page = per_page or PAGE_SIZE
     total = count_sessions(actor, filters)
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    result = db.session.execute(_rows_statement(filters, language).limit(per_page).offset((page - 1) * per_page))
+    newest_first = _rows_statement(filters, language).order_by(None).order_by(Slot.starts_at.desc(), Booking.id.desc())
+    result = db.session.execute(newest_first.limit(per_page).offset((page - 1) * per_page))
     return SessionPage(rows=[_session_row(r) for r in result], total=total, page=page, per_page=per_page)
 
 

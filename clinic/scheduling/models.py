@@ -104,6 +104,8 @@ class Slot(Model):
 
 
 db.Index("ix_slots_advisor_starts", Slot.advisor_id, Slot.starts_at)
+# The advisor's sessions list asks for the slots that have not ended yet.
+db.Index("ix_slots_advisor_ends", Slot.advisor_id, Slot.ends_at)
 
 
 class AdvisorLeave(Model):
