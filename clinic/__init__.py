@@ -124,13 +124,14 @@ def register_blueprints(app: Flask) -> None:
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
+    from clinic.privacy.routes import bp as privacy_bp
     from clinic.records.routes import bp as records_bp
     from clinic.reports.routes import bp as reports_bp
     from clinic.scheduling.routes import admin_bp as scheduling_admin_bp
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, calendar_bp, audit_bp):
+                      reports_bp, notifications_bp, calendar_bp, audit_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 

@@ -99,6 +99,10 @@ feed_settings     login  403     403       403    403         200     200       
 feed_renew        login  403     403       403    403         200     200       403    login
 feed_revoke       login  403     403       403    403         302     302       403    login
 audit_log         login  403     403       403    403         403     403       200    login
+privacy_notice    200    200     200       200    200         200     200       200    200
+privacy_ack       login  422     422       422    422         422     422       422    login
+my_data           login  200     200       200    200         200     200       200    login
+my_data_json      login  200     200       200    200         200     200       200    login
 """
 
 COLUMNS = {
@@ -205,6 +209,12 @@ CASES = {
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
     # The audit log: administrators only.
     "audit_log": Case("GET", "audit.index", "/admin/audit"),
+    # Personal data: the privacy notice for everyone; acknowledging it (refused: no version) and one's own data
+    # (the download is audited) for whoever is signed in.
+    "privacy_notice": Case("GET", "privacy.notice", "/privacy"),
+    "privacy_ack": Case("POST", "privacy.acknowledge", "/privacy/acknowledge", {"version": ""}),
+    "my_data": Case("GET", "privacy.my_data", "/account/data"),
+    "my_data_json": Case("GET", "privacy.my_data_json", "/account/data.json"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.
@@ -219,6 +229,7 @@ WRITES = {
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
     *(("document", person) for person in ("officer", "coordinator", *OPDC)),
+    *((case, person) for case in ("my_data", "my_data_json") for person in SIGNED_IN),
 }
 
 

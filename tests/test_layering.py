@@ -20,7 +20,7 @@ LAYERS = [
     {"bookings"},
     {"records"},
     {"reports"},
-    {"main", "backup", "doctor"},  # operations on the whole application
+    {"main", "backup", "doctor", "privacy"},  # operations on the whole application (privacy: a person's data in all areas)
 ]
 # Modules that put the whole application together, so they import every area.
 COMPOSITION = {"clinic/__init__.py", "clinic/models.py", "clinic/cli.py", "clinic/demo.py"}

@@ -27,6 +27,9 @@ DEPARTMENT_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR})
 # the earlier ones (clinic.accounts.tokens binds a link to the hash).
 UNUSABLE_PASSWORD = "!"
 OPDC_ROLES = frozenset({Role.ADVISOR, Role.ADMIN})
+# The version of the privacy notice (templates/privacy/notice_body.html). Raise it when the notice's text changes:
+# everyone is shown the new one at their next sign-in and acknowledges it once.
+PRIVACY_NOTICE_VERSION = "2569-1"
 
 
 class User(UserMixin, Model):
@@ -53,6 +56,9 @@ class User(UserMixin, Model):
     # Every signed-in session carries the version it began with; raising it (sign-out, a new password,
     # deactivation, a new role) ends all of the user's sessions at their next request, on every app process.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The privacy notice (PDPA s.23) the user last acknowledged, and when; None until their first sign-in.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    privacy_notice_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()
@@ -66,6 +72,10 @@ class User(UserMixin, Model):
     def has_password(self) -> bool:
         """False for an invited person who has not yet set a password: they cannot sign in."""
         return not self.password_hash.startswith(UNUSABLE_PASSWORD)
+
+    @property
+    def needs_privacy_notice(self) -> bool:
+        return self.privacy_notice_version != PRIVACY_NOTICE_VERSION
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

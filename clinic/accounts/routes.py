@@ -98,6 +98,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def after_sign_in(user: User, target: str | None) -> str:
+    """Where a sign-in leads: where the person was going, but first, once per version, the privacy notice."""
+    destination = safe_next(target) or url_for("main.home")
+    if user.needs_privacy_notice:
+        return url_for("privacy.notice", next=destination)
+    return destination
+
+
 def sign_in_key() -> str:
     """Failed sign-ins are counted per address and e-mail: guessing one account's password is slowed down
     without locking out the other people behind a ministry's shared address."""
@@ -128,7 +136,7 @@ def login():
             restart_session()
             login_user(user)
             begin_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(after_sign_in(user, request.args.get("next")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 
 

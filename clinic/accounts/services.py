@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from clinic.accounts.models import LANGUAGES, Role, User
+from clinic.accounts.models import LANGUAGES, PRIVACY_NOTICE_VERSION, Role, User
 from clinic.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from clinic.accounts.policies import can_manage_users, can_set_language
 from clinic.accounts.tokens import Purpose, lifetime, make_token, password_fingerprint, serializer, user_for_token
@@ -59,6 +59,19 @@ def signed_in(user: User, now: datetime) -> None:
 def sign_in_failed(email: str, now: datetime) -> None:
     """Record a refused sign-in: the e-mail tried, and its account if it has one (wrong password, deactivated)."""
     record_sign_in_failed(find_by_email(email), email, now)
+
+
+def acknowledge_privacy_notice(user: User, version: str, now: datetime) -> bool:
+    """`user` has read the privacy notice of `version` (the one their page showed). Returns whether that is news:
+    acknowledging the same version again changes nothing. A page showing an older notice is refused: the text
+    they read is not the one in force."""
+    if version != PRIVACY_NOTICE_VERSION:
+        raise Conflict(_l("ประกาศความเป็นส่วนตัวมีฉบับใหม่ กรุณาอ่านฉบับปัจจุบันแล้วกดรับทราบอีกครั้ง"))
+    if user.privacy_notice_version == version:
+        return False
+    user.privacy_notice_version, user.privacy_notice_acknowledged_at = version, now
+    record_event(user, "user.privacy_notice_acknowledged", user, now, version=version)
+    return True
 
 
 def end_sessions(actor: User | None, user: User, now: datetime, reason: str) -> None:

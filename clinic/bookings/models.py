@@ -94,6 +94,8 @@ class Booking(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # When `flask retention apply` anonymised the request and its attendees (None: not yet).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship(foreign_keys=[slot_id])
     department: Mapped[Department] = relationship()
@@ -141,6 +143,8 @@ class Document(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When retention deleted the file and renamed the document; its kind, size and checksum stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking] = relationship(back_populates="documents")
     uploaded_by: Mapped[User] = relationship()

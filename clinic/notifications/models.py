@@ -39,3 +39,5 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # When retention blanked the body (and the recipient's address) of this delivered or failed message.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
