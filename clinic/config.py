@@ -313,8 +313,10 @@ def check_single_sign_on(config: MutableMapping[str, Any]) -> None:
         if value is None:
             continue
         parts = urlsplit(value) if isinstance(value, str) else None
-        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConfigError(f"{key} must be an https:// URL, as in https://idp.example.go.th (got {value!r})")
+        loopback = parts is not None and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts is None or not parts.hostname or (parts.scheme != "https" and not loopback):
+            raise ConfigError(f"{key} must be an https:// URL, as in https://idp.example.go.th (got {value!r}); "
+                              "http:// only on this machine (127.0.0.1)")
     if issuer is None:
         if not config["PASSWORD_SIGN_IN"]:
             raise ConfigError("PASSWORD_SIGN_IN can only be turned off when single sign-on is set up (OIDC_ISSUER)")

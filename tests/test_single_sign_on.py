@@ -230,6 +230,8 @@ def test_the_password_sign_in_can_be_turned_off(client, officer):
 @pytest.mark.parametrize(("settings", "message"), [
     ({"OIDC_ISSUER": "https://idp.example.go.th"}, "OIDC_CLIENT_ID must be set"),
     ({"OIDC_ISSUER": "idp.example.go.th", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"}, "OIDC_ISSUER must be"),
+    ({"OIDC_ISSUER": "http://idp.example.go.th", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"},
+     "OIDC_ISSUER must be an https:// URL"),
     ({"PASSWORD_SIGN_IN": "0"}, "PASSWORD_SIGN_IN can only be turned off"),
     ({"OIDC_ISSUER": "https://idp.example.go.th", "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s",
       "OIDC_SCOPES": "email"}, "OIDC_SCOPES must include openid"),
