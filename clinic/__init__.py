@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.notifications.routes import bp as notifications_bp
     from clinic.notifications.routes import preferences_bp
     from clinic.organisations.routes import bp as organisations_bp
+    from clinic.privacy.routes import bp as privacy_bp
     from clinic.records.routes import bp as records_bp
     from clinic.reports.dashboard_routes import bp as dashboard_bp
     from clinic.reports.routes import bp as reports_bp
@@ -139,7 +140,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
                       reports_bp, notifications_bp, preferences_bp, calendar_bp, audit_bp, organisations_bp,
-                      dashboard_bp, api_bp, api_tokens_bp):
+                      dashboard_bp, api_bp, api_tokens_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 

@@ -26,6 +26,7 @@ backup_cli = AppGroup("backup", help="Back up and restore the database, uploaded
 slots_cli = AppGroup("slots", help="Advisors' slots generated from their availability.")
 org_cli = AppGroup("org", help="Ministries, departments and topics.")
 bookings_cli = AppGroup("bookings", help="Bookings' lifecycle.")
+retention_cli = AppGroup("retention", help="Personal data kept no longer than RETENTION_DAYS (PDPA).")
 
 
 @users_cli.command("create")
@@ -144,7 +145,8 @@ def check_files_command(fix: bool, minutes: int):
     from clinic.bookings.models import Document
 
     folder = current_app.config["UPLOAD_FOLDER"]
-    stored = set(db.session.scalars(select(Document.stored_name)))
+    # retention deleted the files of anonymised documents on purpose
+    stored = set(db.session.scalars(select(Document.stored_name).where(Document.anonymised_at.is_(None))))
     report = check_files(folder, stored, time.time() - minutes * 60)
     for path in report.orphans:
         if fix:
@@ -338,7 +340,27 @@ def restore_backup_command(directory: Path, force: bool) -> None:
     click.echo("next: flask db upgrade (if this version is newer), flask files check, flask doctor")
 
 
+@retention_cli.command("apply")
+@click.option("--dry-run", is_flag=True, help="Print what would be anonymised and change nothing.")
+def apply_retention_command(dry_run: bool):
+    """Anonymise the personal data of sessions held more than RETENTION_DAYS ago: attendees' names, request text,
+    e-mail bodies, uploaded files (the statistics the reports need stay). Running it again changes nothing."""
+    from clinic.privacy.retention import apply_retention, delete_files
+    from clinic.web import request_now  # the clock, which a test may pin (NOW)
+
+    report = apply_retention(request_now(), current_app.config["RETENTION_DAYS"], current_app.config["UPLOAD_FOLDER"],
+                             dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        delete_files(report)
+    for line in report.lines(dry_run):
+        click.echo(line)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(retention_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(files_cli)

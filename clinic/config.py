@@ -85,6 +85,26 @@ class Defaults:
     # caused the e-mail. Set it in production, e.g. https://clinic.opdc.go.th (a path prefix is allowed).
     BASE_URL = "http://127.0.0.1:5000"
 
+    # Personal data (PDPA s.37(3)): `flask retention apply` anonymises what people wrote and uploaded for a session
+    # this many days after it took place (attendees' names, the request, e-mail bodies, the documents' files); the
+    # statistics the reports count stay.
+    RETENTION_DAYS = 730
+    # Where the privacy notice tells people to write about their personal data (the data protection officer).
+    PRIVACY_CONTACT_EMAIL = "dpo@opdc.go.th"
+
+    # Single sign-on through OpenID Connect (an organisation's identity provider, or ThaID). On when OIDC_ISSUER is
+    # set: the provider's discovery document is read from OIDC_ISSUER/.well-known/openid-configuration (or
+    # OIDC_DISCOVERY_URL). People are matched to their accounts by a verified e-mail only; nobody gets an account
+    # by signing in. PASSWORD_SIGN_IN=0 turns the local password sign-in off (single sign-on only).
+    OIDC_ISSUER: str | None = None
+    OIDC_DISCOVERY_URL: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid email profile"
+    OIDC_PROVIDER_NAME = "Single sign-on"  # the button's label, e.g. "ThaID" or the ministry's system
+    OIDC_TIMEOUT = 10  # seconds, for each call to the provider
+    PASSWORD_SIGN_IN = True
+
 
 BOOKING_RULE_KEYS = {  # each a whole number, at least this
     "BOOKING_MIN_NOTICE_WORKING_DAYS": 0, "BOOKING_MAX_DAYS_AHEAD": 1, "BOOKING_CANCEL_CUTOFF_HOURS": 0,
@@ -93,7 +113,8 @@ BOOKING_RULE_KEYS = {  # each a whole number, at least this
 
 ENVIRONMENT_KEYS = (
     "SECRET_KEY", "MAIL_URL", "MAIL_FROM", "BASE_URL", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT",
-    *BOOKING_RULE_KEYS,
+    *BOOKING_RULE_KEYS, "RETENTION_DAYS", "PRIVACY_CONTACT_EMAIL", "OIDC_ISSUER", "OIDC_DISCOVERY_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET",
+    "OIDC_SCOPES", "OIDC_PROVIDER_NAME", "PASSWORD_SIGN_IN",
 )
 
 
@@ -166,6 +187,10 @@ def check_settings(config: MutableMapping[str, Any]) -> None:
     check_upload_limits(config)
     for key, minimum in BOOKING_RULE_KEYS.items():
         config[key] = whole_number(key, config.get(key), minimum=minimum)
+    config["RETENTION_DAYS"] = whole_number("RETENTION_DAYS", config.get("RETENTION_DAYS"), minimum=30)
+    config["PASSWORD_SIGN_IN"] = boolean("PASSWORD_SIGN_IN", config.get("PASSWORD_SIGN_IN", True))
+    config["OIDC_TIMEOUT"] = whole_number("OIDC_TIMEOUT", config.get("OIDC_TIMEOUT", 10), minimum=1)
+    check_single_sign_on(config)
 
 
 def check_database_url(url: object) -> str:
@@ -280,3 +305,29 @@ def check_upload_limits(config: MutableMapping[str, Any]) -> None:
             f"MAX_CONTENT_LENGTH must be larger than MAX_UPLOAD_BYTES, to leave room for the rest of the form "
             f"(got {content}, MAX_UPLOAD_BYTES is {upload})"
         )
+
+
+def check_single_sign_on(config: MutableMapping[str, Any]) -> None:
+    """Single sign-on is on when OIDC_ISSUER is set: it then needs the client's id and secret. Without it, the
+    password sign-in cannot be turned off (nobody could sign in)."""
+    issuer = config.get("OIDC_ISSUER") or None
+    config["OIDC_ISSUER"] = issuer
+    for key in ("OIDC_ISSUER", "OIDC_DISCOVERY_URL"):
+        value = config.get(key) or None
+        if value is None:
+            continue
+        parts = urlsplit(value) if isinstance(value, str) else None
+        loopback = parts is not None and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts is None or not parts.hostname or (parts.scheme != "https" and not loopback):
+            raise ConfigError(f"{key} must be an https:// URL, as in https://idp.example.go.th (got {value!r}); "
+                              "http:// only on this machine (127.0.0.1)")
+    if issuer is None:
+        if not config["PASSWORD_SIGN_IN"]:
+            raise ConfigError("PASSWORD_SIGN_IN can only be turned off when single sign-on is set up (OIDC_ISSUER)")
+        return
+    for key in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
+        if not isinstance(config.get(key), str) or not config[key].strip():
+            raise ConfigError(f"{key} must be set when OIDC_ISSUER is (the client registered at the provider)")
+    scopes = config.get("OIDC_SCOPES")
+    if not isinstance(scopes, str) or "openid" not in scopes.split():
+        raise ConfigError(f"OIDC_SCOPES must include openid, as in 'openid email profile' (got {scopes!r})")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 PUBLIC_ENDPOINTS = {
     "static", "main.home", "main.health", "main.ready", "accounts.login", "accounts.set_language",
     "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation",
+    "accounts.sso_start", "accounts.sso_callback",
+    "privacy.notice",  # the privacy notice (PDPA s.23) is for everyone, signed in or not
     "calendar.feed",  # an advisor's private feed: calendar programs fetch it without signing in; its token is the key
 }
 RETRY_AFTER_SECONDS = 30

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
-from clinic.accounts.models import User
+from clinic.accounts.models import PRIVACY_NOTICE_VERSION, User
 from clinic.bookings.models import Attendee, Booking
 from clinic.extensions import db
 from clinic.organisations.models import Department, Ministry, Topic
@@ -56,7 +56,9 @@ def make_topic(**overrides) -> Topic:
 
 def make_user(role: str = "officer", **overrides) -> User:
     n = unique()
-    values = {"email": f"user{n}@example.go.th", "name": f"ผู้ใช้ {n}", "position": "นักวิเคราะห์", "role": role}
+    # Test people have read the privacy notice in force (tests of the notice pass privacy_notice_version=None).
+    values = {"email": f"user{n}@example.go.th", "name": f"ผู้ใช้ {n}", "position": "นักวิเคราะห์", "role": role,
+              "privacy_notice_version": PRIVACY_NOTICE_VERSION, "privacy_notice_acknowledged_at": NOW}
     values.update(overrides)
     if role == "officer" and "department" not in values and "department_id" not in values:
         values["department"] = make_department()

@@ -25,7 +25,8 @@ def counted_queries() -> Iterator[list[str]]:
 
 # Audit events of access rather than change: signing in, refusals, OPDC reading, downloads.
 ACCESS_ACTIONS = ("user.signed_in", "user.sign_in_failed", "user.sign_in_throttled", "access.refused",
-                  "booking.viewed", "case_file.viewed", "document.downloaded")
+                  "booking.viewed", "case_file.viewed", "document.downloaded", "user.signed_in_sso",
+                  "user.sso_refused", "user.data_exported")
 
 
 def change_events() -> int:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from flask_babel import refresh
 from sqlalchemy import insert, select
 
@@ -122,3 +123,18 @@ def test_the_log_in_english(login, admin, officer):
     assert response.status_code == 200, page[page.find("<h1"):][:300]
     assert "Audit log" in page and "Access refused" in page and "Older events" not in page
     assert "บันทึกการใช้งาน" not in page
+
+
+@pytest.mark.config(LOGIN_RATE_LIMIT="2 per minute")
+def test_a_throttled_sign_in_is_recorded_with_the_email_tried_never_the_password(client, officer):
+    db.session.commit()
+    for _ in range(2):
+        assert client.post("/login", data={"email": officer.email, "password": "a wrong guess"}).status_code == 422
+    assert events("user.sign_in_throttled") == []
+    blocked = client.post("/login", data={"email": " Officer@DIW.go.th ", "password": "the right one, maybe"})
+    assert blocked.status_code == 429
+    [event] = events("user.sign_in_throttled")
+    assert (event.actor_id, event.object_type, event.object_id) == (None, "users", None)
+    assert event.details == {"email": "officer@diw.go.th"}
+    assert "maybe" not in str(event.details)
+    assert len(events("user.sign_in_failed")) == 2  # the refused attempt is a throttle, not one more failure

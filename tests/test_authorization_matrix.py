@@ -134,6 +134,12 @@ api_tokens_post   login  422     422       422    422         422     422       
 service_tokens    login  403     403       403    403         403     403       200    login
 service_tokens_post login 403    403       403    403         403     403       422    login
 token_revoke      login  404     404       404    404         404     404       404    login
+privacy_notice    200    200     200       200    200         200     200       200    200
+privacy_ack       login  422     422       422    422         422     422       422    login
+my_data           login  200     200       200    200         200     200       200    login
+my_data_json      login  200     200       200    200         200     200       200    login
+sso_start         404    404     404       404    404         404     404       404    404
+sso_callback      404    404     404       404    404         404     404       404    404
 """
 
 COLUMNS = {
@@ -282,6 +288,16 @@ CASES = {
     "service_tokens": Case("GET", "api_tokens.service", "/admin/api-tokens"),
     "service_tokens_post": Case("POST", "api_tokens.service", "/admin/api-tokens", {"name": ""}),
     "token_revoke": Case("POST", "api_tokens.revoke", "/api-tokens/999999/revoke"),
+    # Personal data: the privacy notice for everyone; acknowledging it (refused: no version) and one's own data
+    # (the download is audited) for whoever is signed in.
+    "privacy_notice": Case("GET", "privacy.notice", "/privacy"),
+    "privacy_ack": Case("POST", "privacy.acknowledge", "/privacy/acknowledge", {"version": ""}),
+    "my_data": Case("GET", "privacy.my_data", "/account/data"),
+    "my_data_json": Case("GET", "privacy.my_data_json", "/account/data.json"),
+    # Single sign-on is not set up in the scenario: its routes are not there (tests/test_single_sign_on.py runs them
+    # against a real provider).
+    "sso_start": Case("GET", "accounts.sso_start", "/login/sso"),
+    "sso_callback": Case("GET", "accounts.sso_callback", "/login/sso/callback?code=x&state=y"),
 }
 
 
@@ -300,6 +316,7 @@ WRITES = {
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
     *(("document", person) for person in ("officer", "coordinator", *OPDC)),
+    *((case, person) for case in ("my_data", "my_data_json") for person in SIGNED_IN),
 }
 
 

@@ -21,7 +21,7 @@ LAYERS = [
     {"records"},
     {"reports"},
     {"api"},  # the REST API reads and acts on every area through their own policies and services
-    {"main", "backup", "doctor"},  # operations on the whole application
+    {"main", "backup", "doctor", "privacy"},  # operations on the whole application (privacy: a person's data in all areas)
 ]
 # Modules that put the whole application together, so they import every area.
 COMPOSITION = {"clinic/__init__.py", "clinic/models.py", "clinic/cli.py", "clinic/demo.py"}

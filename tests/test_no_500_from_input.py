@@ -535,3 +535,22 @@ def test_any_json_to_the_api(world, data):
                 (url, body[:200], answer.status, changed)
     if answer.status >= 400:
         assert "application/problem+json" in answer.text, (url, body[:200], answer.status)
+
+
+# --- personal data: the privacy notice and its acknowledgement ------------------------------------------------------
+
+
+@FAST
+@given(data=st.data())
+def test_privacy_notice_acknowledgement(world, data):
+    """Any version and any `next`: a refusal or a redirect that stays on this site (the scenario's people have
+    acknowledged the notice in force, so acknowledging it again changes nothing)."""
+    from clinic.accounts.models import PRIVACY_NOTICE_VERSION
+
+    fields = data.draw(st.fixed_dictionaries({"version": field(PRIVACY_NOTICE_VERSION, "2560-1"),
+                                              "next": st.one_of(st.none(), redirect_targets)}))
+    person = data.draw(st.sampled_from(PEOPLE))
+    answer = submit(world, person, "POST", "/privacy/acknowledge", query(fields).encode())
+    if answer.status == 302:
+        assert stays_on_this_site(answer.location), (fields, answer.location)
+    submit(world, person, "GET", "/privacy?" + query({"next": data.draw(redirect_targets)}))

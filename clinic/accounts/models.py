@@ -27,6 +27,9 @@ DEPARTMENT_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR})
 # the earlier ones (clinic.accounts.tokens binds a link to the hash).
 UNUSABLE_PASSWORD = "!"
 OPDC_ROLES = frozenset({Role.ADVISOR, Role.ADMIN})
+# The version of the privacy notice (templates/privacy/notice_body.html). Raise it when the notice's text changes:
+# everyone is shown the new one at their next sign-in and acknowledges it once.
+PRIVACY_NOTICE_VERSION = "2569-1"
 
 
 class User(UserMixin, Model):
@@ -57,6 +60,9 @@ class User(UserMixin, Model):
     # must choose to get (department_copies) listed in `wanted_notifications`: read with the user, no query more.
     muted_notifications: Mapped[str] = mapped_column(String(200), default="", server_default="")
     wanted_notifications: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The privacy notice (PDPA s.23) the user last acknowledged, and when; None until their first sign-in.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    privacy_notice_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
     ministry: Mapped[Ministry | None] = relationship()
@@ -70,6 +76,10 @@ class User(UserMixin, Model):
     def has_password(self) -> bool:
         """False for an invited person who has not yet set a password: they cannot sign in."""
         return not self.password_hash.startswith(UNUSABLE_PASSWORD)
+
+    @property
+    def needs_privacy_notice(self) -> bool:
+        return self.privacy_notice_version != PRIVACY_NOTICE_VERSION
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

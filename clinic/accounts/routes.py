@@ -1,12 +1,12 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from clinic.accounts import services
+from clinic.accounts import services, sso
 from clinic.accounts.forms import PASSWORD_HELP, ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from clinic.accounts.models import User
 from clinic.accounts.policies import can_change_password
@@ -98,6 +98,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def after_sign_in(user: User, target: str | None) -> str:
+    """Where a sign-in leads: where the person was going, but first, once per version, the privacy notice."""
+    destination = safe_next(target) or url_for("main.home")
+    if user.needs_privacy_notice:
+        return url_for("privacy.notice", next=destination)
+    return destination
+
+
 def sign_in_key() -> str:
     """Failed sign-ins are counted per address and e-mail: guessing one account's password is slowed down
     without locking out the other people behind a ministry's shared address."""
@@ -115,6 +123,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if not current_app.config["PASSWORD_SIGN_IN"]:  # single sign-on only
+        if request.method == "POST":
+            abort(404)
+        return render_template("accounts/login.html", form=form, sso_name=sso_name()), 200
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
@@ -128,8 +140,76 @@ def login():
             restart_session()
             login_user(user)
             begin_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+            return redirect(after_sign_in(user, request.args.get("next")))
+    return render_template("accounts/login.html", form=form, sso_name=sso_name()), 200 if not form.errors else 422
+
+
+def sso_name() -> str | None:
+    """The label of the single sign-on button, when single sign-on is set up."""
+    return current_app.config["OIDC_PROVIDER_NAME"] if current_app.config.get("OIDC_ISSUER") else None
+
+
+# -- single sign-on (OpenID Connect) --------------------------------------------------------------------------------
+
+SSO_NEXT = "sso_next"
+
+
+def sso_refusal(message: object, status: int) -> tuple[str, int]:
+    return render_template("accounts/sso_refused.html", message=message), status
+
+
+@bp.get("/login/sso")
+def sso_start() -> Response | tuple[str, int]:
+    """Off to the provider, with a new state, nonce and PKCE verifier kept in this browser's session."""
+    oidc = sso.client()
+    if oidc is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    session[SSO_NEXT] = safe_next(request.args.get("next")) or ""
+    for key in [key for key in session if key.startswith(sso.STATE_PREFIX)]:
+        # One sign-in at a time per browser: the state of one begun earlier goes, or every click on the button would
+        # add one to the cookie until browsers dropped it (over 4 KB).
+        session.pop(key)
+    try:
+        return oidc.authorize_redirect(sso.callback_url())
+    except sso.PROTOCOL_FAILURES as error:
+        current_app.logger.warning("single sign-on: the provider cannot be reached: %s", error)
+        return sso_refusal(_("ติดต่อผู้ให้บริการยืนยันตัวตนไม่ได้ในขณะนี้ กรุณาลองใหม่ภายหลัง"), 503)
+
+
+@bp.get("/login/sso/callback")
+@writes_on_get
+def sso_callback() -> Response | tuple[str, int]:
+    """Back from the provider: the state must be one this browser started, the code is exchanged with its PKCE
+    verifier, the ID token's signature, issuer, audience and nonce are checked; then the verified e-mail must be an
+    active account's. Every refusal is audited and changes nothing else."""
+    oidc = sso.client()
+    if oidc is None:
+        abort(404)
+    now, issuer = request_now(), sso.issuer()
+    try:
+        claims = sso.identity(oidc, oidc.authorize_access_token())
+    except sso.PROTOCOL_FAILURES as error:
+        current_app.logger.warning("single sign-on refused: %s: %s", type(error).__name__, error)
+        with unit_of_work():
+            services.single_sign_on_refused(f"protocol: {type(error).__name__}", {}, issuer, now)
+        return sso_refusal(_("การเข้าสู่ระบบผ่านผู้ให้บริการยืนยันตัวตนไม่สำเร็จ (ลิงก์หมดอายุ ถูกแก้ไข หรือถูกใช้ไปแล้ว) "
+                             "กรุณาเริ่มใหม่จากหน้าเข้าสู่ระบบ"), 400)
+    try:
+        user = services.user_for_single_sign_on(claims)
+    except services.SingleSignOnRefused as refusal:
+        with unit_of_work():
+            services.single_sign_on_refused(refusal.reason, claims, issuer, now)
+        return sso_refusal(refusal.message, refusal.status_code)
+    target = session.get(SSO_NEXT) or None
+    with unit_of_work():
+        take_language_at_sign_in(user)
+        services.signed_in_with_single_sign_on(user, issuer, str(claims["sub"]), now)
+    restart_session()
+    login_user(user)
+    begin_session(user)  # the session carries the user's session version, as a password sign-in's does
+    return redirect(after_sign_in(user, target))
 
 
 @bp.post("/logout")

@@ -4,22 +4,24 @@ Every function takes the acting user (None for the command line, or for someone 
 raises a `DomainError` the user can act on, only flushes, and writes an audit event, and the e-mails it causes,
 in the caller's transaction."""
 
+import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from clinic.accounts.models import LANGUAGES, Role, User
+from clinic.accounts.models import LANGUAGES, PRIVACY_NOTICE_VERSION, Role, User
 from clinic.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from clinic.accounts.policies import can_manage_users, can_set_language
 from clinic.accounts.tokens import Purpose, lifetime, make_token, password_fingerprint, serializer, user_for_token
-from clinic.audit.services import record_event, record_sign_in_failed
+from clinic.audit.services import ObjectRef, clip, record_event, record_sign_in_failed
 from clinic.errors import Conflict, DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.notifications.models import NotificationKind
@@ -61,6 +63,78 @@ def signed_in(user: User, now: datetime) -> None:
 def sign_in_failed(email: str, now: datetime) -> None:
     """Record a refused sign-in: the e-mail tried, and its account if it has one (wrong password, deactivated)."""
     record_sign_in_failed(find_by_email(email), email, now)
+
+
+# -- single sign-on ------------------------------------------------------------------------------------------------
+
+
+class SingleSignOnRefused(DomainError):
+    """The provider vouched for someone this app will not sign in; `reason` goes into the audit log. 401, not 403:
+    nobody is signed in here, and a 403 would be logged a second time as a refused request."""
+
+    status_code = 401
+
+    def __init__(self, message: Any, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def is_verified(claims: Mapping[str, Any]) -> bool:
+    """`email_verified` true (some providers send the word)."""
+    value = claims.get("email_verified")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def user_for_single_sign_on(claims: Mapping[str, Any]) -> User:
+    """The account whose e-mail the provider has verified. Nobody gets an account by signing in, an unverified
+    e-mail matches no one, and a deactivated account stays closed."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not 0 < len(email.strip()) <= MAX_EMAIL:
+        raise SingleSignOnRefused(_l("ผู้ให้บริการยืนยันตัวตนไม่ได้ส่งอีเมลของคุณมา จึงจับคู่กับบัญชีในระบบนี้ไม่ได้"),
+                                  "no_email")
+    if not is_verified(claims):
+        raise SingleSignOnRefused(_l("ผู้ให้บริการยืนยันตัวตนยังไม่ได้ยืนยันอีเมลนี้ จึงใช้เข้าสู่ระบบนี้ไม่ได้ "
+                                     "กรุณายืนยันอีเมลกับผู้ให้บริการ หรือเข้าสู่ระบบด้วยรหัสผ่าน"), "email_not_verified")
+    user = find_by_email(email)
+    if user is None:
+        raise SingleSignOnRefused(_l("ไม่มีบัญชีผู้ใช้สำหรับอีเมลนี้ ระบบไม่สร้างบัญชีให้อัตโนมัติ "
+                                     "กรุณาขอให้ผู้ดูแลระบบเชิญคุณเข้าใช้งาน"), "no_account")
+    if not user.is_active:
+        raise SingleSignOnRefused(_l("บัญชีนี้ถูกปิดการใช้งาน กรุณาติดต่อผู้ดูแลระบบ"), "deactivated")
+    return user
+
+
+def subject_digest(issuer: str, subject: str) -> str:
+    """Who the provider said, without keeping their identifier (a ThaID subject may be a citizen ID number)."""
+    return hashlib.sha256(f"{issuer}|{subject}".encode()).hexdigest()[:32]
+
+
+def signed_in_with_single_sign_on(user: User, issuer: str, subject: str, now: datetime) -> None:
+    record_event(user, "user.signed_in_sso", user, now, issuer=clip(issuer), subject=subject_digest(issuer, subject))
+
+
+def single_sign_on_refused(reason: str, claims: Mapping[str, Any], issuer: str, now: datetime) -> None:
+    """A refused single sign-on: why, and the e-mail the provider gave (and its account, if it has one)."""
+    given = claims.get("email")
+    email = given if isinstance(given, str) else ""
+    user = find_by_email(email) if email and len(email) <= MAX_EMAIL else None
+    subject = str(claims.get("sub") or "")
+    record_event(None, "user.sso_refused", user if user is not None else ObjectRef("users"), now, reason=reason,
+                 email=clip(email.strip().lower()), issuer=clip(issuer),
+                 subject=subject_digest(issuer, subject) if subject else "")
+
+
+def acknowledge_privacy_notice(user: User, version: str, now: datetime) -> bool:
+    """`user` has read the privacy notice of `version` (the one their page showed). Returns whether that is news:
+    acknowledging the same version again changes nothing. A page showing an older notice is refused: the text
+    they read is not the one in force."""
+    if version != PRIVACY_NOTICE_VERSION:
+        raise Conflict(_l("ประกาศความเป็นส่วนตัวมีฉบับใหม่ กรุณาอ่านฉบับปัจจุบันแล้วกดรับทราบอีกครั้ง"))
+    if user.privacy_notice_version == version:
+        return False
+    user.privacy_notice_version, user.privacy_notice_acknowledged_at = version, now
+    record_event(user, "user.privacy_notice_acknowledged", user, now, version=version)
+    return True
 
 
 def end_sessions(actor: User | None, user: User, now: datetime, reason: str) -> None:

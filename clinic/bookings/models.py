@@ -96,6 +96,8 @@ class Booking(Model):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     # The earlier session of the same department this one follows up (an advisor's invitation to book one).
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    # When `flask retention apply` anonymised the request and its attendees (None: not yet).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship(foreign_keys=[slot_id])
     department: Mapped[Department] = relationship()
@@ -151,6 +153,8 @@ class Document(Model):
     # A department's evidence for a next step (clinic.records.models.ActionItem) is a document of the booking
     # the step came from, with the step's id; a background document has none.
     action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"), index=True)
+    # When retention deleted the file and renamed the document; its kind, size and checksum stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking] = relationship(back_populates="documents")
     uploaded_by: Mapped[User] = relationship()

@@ -58,3 +58,5 @@ class OutboxMessage(Model):
     # Set on a message that must be queued once however often its cause runs (a reminder): unique, and the handle
     # by which an unsent message is withdrawn when its cause goes away (the session is cancelled).
     key: Mapped[str | None] = mapped_column(String(200))
+    # When retention blanked the body (and the recipient's address) of this delivered or failed message.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,12 @@
     }
   }, true);
 
+  // (c) <button data-print>: print the page (the print stylesheet hides the navigation and buttons).
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+    if (target) window.print();
+  });
+
   // (b) [data-autofocus]: focus the first such element.
   function autofocus() {
     var el = document.querySelector("[data-autofocus]");
