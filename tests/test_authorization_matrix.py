@@ -43,6 +43,8 @@ detail            login  200     404       200    404         200     200       
 detail_pending    login  200     404       200    404         200     200       200    login
 document          login  200     404       200    404         200     200       200    login
 cancel            login  422     404       422    404         422     403       422    login
+reschedule        login  200     404       200    404         200     403       200    login
+reschedule_post   login  422     404       422    404         422     403       422    login
 confirm           login  403     404       403    404         302     403       403    login
 decline           login  403     404       403    404         422     403       403    login
 note              login  403     404       403    404         302     302       302    login
@@ -136,6 +138,8 @@ CASES = {
     "detail_pending": Case("GET", "bookings.detail", "/bookings/{pending}"),
     "document": Case("GET", "bookings.document", "/documents/{document}"),
     "cancel": Case("POST", "bookings.cancel", "/bookings/{pending}/cancel", {"cancel-reason": ""}),
+    "reschedule": Case("GET", "bookings.reschedule", "/bookings/{pending}/reschedule"),
+    "reschedule_post": Case("POST", "bookings.reschedule", "/bookings/{pending}/reschedule", {"slot": ""}),
     "confirm": Case("POST", "bookings.confirm", "/bookings/{pending}/confirm"),
     "decline": Case("POST", "bookings.decline", "/bookings/{pending}/decline", {"decline-reason": ""}),
     "note": Case("POST", "records.add_note", "/bookings/{recorded}/notes", {"body": ""}),

@@ -2,8 +2,17 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import FieldList, FormField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from clinic.bookings import documents
 from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON, AttendeeInput, BookingRequest
@@ -64,4 +73,17 @@ class ReasonForm(Form):
     reason = TextAreaField(
         _l("เหตุผล"),
         validators=[DataRequired(_l("ระบุเหตุผล")), Length(max=MAX_REASON, message=_l("ยาวเกิน %(max)d ตัวอักษร"))],
+    )
+
+
+class RescheduleForm(Form):
+    """The new slot of a booking, chosen among those listed, and a reason (required of advisors and administrators
+    moving it after the department's cut-off; the service says so)."""
+
+    slot = IntegerField(
+        _l("ช่วงเวลาใหม่"),
+        validators=[InputRequired(_l("เลือกช่วงเวลาใหม่")), NumberRange(min=1, max=2**31 - 1, message=_l("เลือกช่วงเวลาใหม่"))],
+    )
+    reason = TextAreaField(
+        _l("เหตุผล"), validators=[Optional(), Length(max=MAX_REASON, message=_l("ยาวเกิน %(max)d ตัวอักษร"))],
     )

@@ -107,10 +107,41 @@ class Booking(Model):
     documents: Mapped[list["Document"]] = relationship(
         back_populates="booking", order_by="Document.id", cascade="all, delete-orphan"
     )
+    moves: Mapped[list["BookingMove"]] = relationship(
+        back_populates="booking", order_by="BookingMove.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class BookingMove(Model):
+    """One reschedule of a booking: from which slot to which, when, by whom, why (required when an advisor or an
+    administrator moved it after the department's cut-off), and its status before and after. The booking keeps
+    its id and reference; its history is these rows."""
+
+    __tablename__ = "booking_moves"
+    __table_args__ = (
+        CheckConstraint("from_slot_id <> to_slot_id", name="moves_somewhere"),
+        CheckConstraint(one_of("status_before", BookingStatus), name="status_before_known"),
+        CheckConstraint(one_of("status_after", BookingStatus), name="status_after_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    from_slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    to_slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status_before: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10))
+    status_after: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10))
+
+    booking: Mapped[Booking] = relationship(back_populates="moves")
+    from_slot: Mapped[Slot] = relationship(foreign_keys=[from_slot_id])
+    to_slot: Mapped[Slot] = relationship(foreign_keys=[to_slot_id])
+    moved_by: Mapped[User] = relationship()
 
 
 class Attendee(Model):

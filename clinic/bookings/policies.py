@@ -7,7 +7,8 @@ from clinic.i18n import as_utc
 from clinic.organisations.models import Department
 
 __all__ = [
-    "can_book_for", "can_cancel_booking", "can_decide_booking", "can_view_booking", "is_slot_advisor",
+    "can_book_for", "can_cancel_booking", "can_decide_booking", "can_reschedule_booking", "can_view_booking",
+    "is_slot_advisor",
 ]
 
 
@@ -39,3 +40,9 @@ def can_decide_booking(user: User, booking: Booking, now: datetime) -> bool:
         booking.status == BookingStatus.PENDING and is_slot_advisor(user, booking)
         and as_utc(booking.slot.starts_at) > now
     )
+
+
+def can_reschedule_booking(user: User, booking: Booking, now: datetime) -> bool:
+    """Who may move a booking to another slot: whoever may cancel it (the department before its cut-off, the
+    slot's advisor and administrators after it too, with a reason: `clinic.bookings.rescheduling`)."""
+    return can_cancel_booking(user, booking, now)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
 from clinic.accounts.policies import department_scope
-from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Document
+from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingMove, BookingStatus, Document
 from clinic.bookings.policies import can_view_booking
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.extensions import db
@@ -35,7 +35,10 @@ def booking_options() -> tuple[Any, ...]:
 
 def get_booking_or_404(booking_id: int, user: User) -> Booking:
     """The one loader every booking route uses: someone outside the case file gets 404, not a hint."""
-    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id).options(*booking_options()))
+    moves = selectinload(Booking.moves).options(
+        joinedload(BookingMove.from_slot), joinedload(BookingMove.to_slot), joinedload(BookingMove.moved_by)
+    )
+    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id).options(*booking_options(), moves))
     if booking is None or not can_view_booking(user, booking):
         abort(404)
     return booking

@@ -8,14 +8,16 @@ from werkzeug.wrappers import Response
 from clinic.accounts.policies import is_department_user, is_opdc
 from clinic.audit.routes import record_access
 from clinic.bookings import documents
-from clinic.bookings.forms import BookingForm, ReasonForm
+from clinic.bookings.forms import BookingForm, ReasonForm, RescheduleForm
 from clinic.bookings.models import Booking
+from clinic.bookings.policies import can_reschedule_booking
 from clinic.bookings.queries import (
     departments_in_scope,
     get_booking_or_404,
     get_document_or_404,
     open_slots_for_topic,
 )
+from clinic.bookings.rescheduling import reschedule_booking
 from clinic.bookings.rules import BookingRules
 from clinic.bookings.services import book_slot, cancel_booking, cancel_deadline, confirm_booking, decline_booking
 from clinic.extensions import db
@@ -134,6 +136,33 @@ def confirm(booking_id: int) -> Response | tuple[str, int]:
 def decline(booking_id: int) -> Response | tuple[str, int]:
     return decide(booking_id, lambda booking, reason: decline_booking(acting_user(), booking, reason, request_now()),
                   "decline", _("ปฏิเสธคำขอแล้ว"))
+
+
+@bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
+def reschedule(booking_id: int) -> Response | tuple[str, int]:
+    """Choose another open slot of the booking's topic and move the booking there in one step."""
+    booking = get_booking_or_404(booking_id, acting_user())
+    now, rules = request_now(), booking_rules()
+    if not can_reschedule_booking(acting_user(), booking, now):
+        abort(403)
+    form = RescheduleForm()
+    work = None
+    if form.validate_on_submit():
+        new_slot = db.session.get(Slot, form.slot.data)
+        if new_slot is None:
+            form.slot.errors = [_("เลือกช่วงเวลาใหม่จากรายการ")]
+        else:
+            with unit_of_work(form) as work:
+                reschedule_booking(acting_user(), booking, new_slot, form.reason.data or "", now, rules)
+            if work.ok:
+                flash(_("เลื่อนนัดแล้ว เลขที่อ้างอิงเดิม"), "success")
+                return redirect(url_for("bookings.detail", booking_id=booking.id))
+            booking = get_booking_or_404(booking_id, acting_user())  # the refusal rolled back: load it again
+    choices = [o for o in open_slots_for_topic(booking.topic, now, rules) if o.slot.id != booking.slot_id]
+    return render_template(
+        "bookings/reschedule.html", booking=booking, form=form, choices=choices, rules=rules, now=now,
+        cancel_deadline=cancel_deadline(booking, rules), past_cutoff=now > cancel_deadline(booking, rules),
+    ), form_status(form, work=work)
 
 
 @bp.get("/documents/<int:document_id>")
