@@ -229,6 +229,25 @@ def test_reschedule_form(world, data):
 
 @FAST
 @given(data=st.data())
+def test_waitlist_form_and_actions(world, data):
+    ids = world.ids
+    fields: Fields = data.draw(st.fixed_dictionaries({
+        "department": field(str(ids["department"]), "0", "-1"),
+        "request_details": field("ขอคำปรึกษาการปรับโครงสร้าง"),
+    }))
+    for key in data.draw(st.lists(st.sampled_from(ATTENDEE_KEYS), max_size=3, unique=True)):
+        fields[f"attendees-{key}-name"] = data.draw(field("นายรอ คิว"))
+        fields[f"attendees-{key}-position"] = data.draw(field("นักวิเคราะห์"))
+    person = data.draw(st.sampled_from(["officer", "coordinator"]))
+    slot = data.draw(st.sampled_from([ids["slot"], ids["slot"] + 1]))
+    submit(world, person, "POST", f"/book/{ids['topic']}/slots/{slot}/waitlist", query(fields).encode())
+    action = data.draw(st.sampled_from(["claim", "leave"]))
+    entry = data.draw(st.one_of(numbers, hostile))
+    submit(world, person, "POST", f"/waitlist/{quote(as_bytes(entry), safe='')}/{action}", b"")
+
+
+@FAST
+@given(data=st.data())
 def test_record_editor(world, data):
     ids = world.ids
     fields = data.draw(st.fixed_dictionaries({

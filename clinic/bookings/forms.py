@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from clinic.bookings import documents
 from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON, AttendeeInput, BookingRequest
+from clinic.bookings.waitlist import WaitlistRequest
 from clinic.forms import Form
 from clinic.i18n import local_name
 from clinic.organisations.models import Department, Topic
@@ -87,3 +88,20 @@ class RescheduleForm(Form):
     reason = TextAreaField(
         _l("เหตุผล"), validators=[Optional(), Length(max=MAX_REASON, message=_l("ยาวเกิน %(max)d ตัวอักษร"))],
     )
+
+
+class WaitlistForm(BookingForm):
+    """The request a department would book, kept on its waitlist entry so that an offered seat is claimed with one
+    click. No document: describe it in the details (a booking made from the waitlist has none)."""
+
+    document = None
+    submission_key = None
+
+    def waitlist_request(self, slot: Slot, topic: Topic) -> WaitlistRequest:
+        return WaitlistRequest(
+            slot=slot,
+            department=self.departments[self.department.data],
+            topic=topic,
+            request_details=self.request_details.data or "",
+            attendees=[AttendeeInput(a.form.name.data or "", a.form.position.data or "") for a in self.attendees],
+        )

@@ -16,6 +16,7 @@ from clinic.accounts.models import User
 from clinic.accounts.policies import is_admin
 from clinic.audit.services import record_event
 from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingMove, BookingStatus
+from clinic.bookings.offers import offer_freed_seats
 from clinic.bookings.policies import can_reschedule_booking, is_slot_advisor
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.bookings.services import (
@@ -102,9 +103,7 @@ def reschedule_booking(
                  seat=booking.seat_number, status_before=before, status_after=after, reason=reason)
     notify([booking.booked_by, old_slot.advisor, new_slot.advisor], "booking_rescheduled", now, booking=booking,
            old_slot=old_slot, new_slot=new_slot, reason=reason, back_to_pending=after != before)
-    from clinic.bookings.offers import offer_freed_seats  # the seat left behind goes to the waitlist
-
-    offer_freed_seats(old_slot, now, rules)
+    offer_freed_seats(old_slot, now, rules)  # the seat left behind goes to the old slot's waitlist
     return move
 
 

@@ -8,18 +8,22 @@ from werkzeug.wrappers import Response
 from clinic.accounts.policies import is_department_user, is_opdc
 from clinic.audit.routes import record_access
 from clinic.bookings import documents
-from clinic.bookings.forms import BookingForm, ReasonForm, RescheduleForm
+from clinic.bookings.forms import BookingForm, ReasonForm, RescheduleForm, WaitlistForm
 from clinic.bookings.models import Booking
 from clinic.bookings.policies import can_reschedule_booking
 from clinic.bookings.queries import (
     departments_in_scope,
     get_booking_or_404,
     get_document_or_404,
+    get_waitlist_entry_or_404,
+    live_waitlist_entry,
     open_slots_for_topic,
+    waitlist_of,
 )
 from clinic.bookings.rescheduling import reschedule_booking
 from clinic.bookings.rules import BookingRules
 from clinic.bookings.services import book_slot, cancel_booking, cancel_deadline, confirm_booking, decline_booking
+from clinic.bookings.waitlist import claim_offer, join_waitlist, leave_waitlist, seats_taken
 from clinic.extensions import db
 from clinic.i18n import bangkok_today
 from clinic.organisations.models import Topic
@@ -73,6 +77,8 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
     if request.method == "GET" and not slot_is_bookable(slot, topic, request_now()):
         flash(_("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), "warning")
         return redirect(url_for("bookings.open_slots", topic_id=topic.id))
+    if request.method == "GET" and seats_taken(slot) >= slot.capacity:  # full: the waitlist, not a form to fill in
+        return render_full(topic, slot, departments, WaitlistForm(), 200)
     work = None
     if form.validate_on_submit():
         config = current_app.config
@@ -87,6 +93,69 @@ def book(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
         "bookings/book.html", form=form, topic=topic, slot=slot, rules=rules,
         earliest_day=rules.earliest_day(bangkok_today(request_now())),
     ), form_status(form, work=work)
+
+
+def render_full(topic: Topic, slot: Slot, departments: list, form: WaitlistForm, status: int) -> tuple[str, int]:
+    form.offer_departments(departments, acting_user().department_id)
+    waiting = live_waitlist_entry(slot, [d.id for d in departments])
+    others = [o for o in open_slots_for_topic(topic, request_now(), booking_rules(), limit=5) if o.slot.id != slot.id]
+    return render_template("bookings/full.html", topic=topic, slot=slot, form=form, waiting=waiting,
+                           others=others), status
+
+
+@bp.post("/book/<int:topic_id>/slots/<int:slot_id>/waitlist")
+@require(is_department_user)
+def join(topic_id: int, slot_id: int) -> Response | tuple[str, int]:
+    """Join the waitlist of a full slot with the request the department would book."""
+    topic = get_topic_or_404(topic_id)
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        abort(404)
+    departments = departments_in_scope(acting_user())
+    if not departments:
+        abort(404)
+    form = WaitlistForm()
+    form.offer_departments(departments, acting_user().department_id)
+    work = None
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            join_waitlist(acting_user(), form.waitlist_request(slot, topic), request_now(), booking_rules())
+        if work.ok:
+            flash(_("เข้ารายการรอแล้ว เมื่อมีที่ว่างจะแจ้งทางอีเมลและในหน้ารายการรอ"), "success")
+            return redirect(url_for("bookings.waitlist"))
+    return render_full(topic, slot, departments, form, form_status(form, work=work))
+
+
+@bp.get("/waitlist")
+@require(is_department_user)
+def waitlist() -> str:
+    return render_template("bookings/waitlist.html", lines=waitlist_of(acting_user()), now=request_now())
+
+
+@bp.post("/waitlist/<int:entry_id>/claim")
+@require(is_department_user)
+def claim(entry_id: int) -> Response:
+    """One click: book the offered seat with the request kept on the entry."""
+    entry = get_waitlist_entry_or_404(entry_id, acting_user())
+    config = current_app.config
+    with unit_of_work() as work:
+        booking = claim_offer(acting_user(), entry, request_now(), config["UPLOAD_FOLDER"], config["MAX_UPLOAD_BYTES"],
+                              booking_rules())
+    if not work.ok:
+        return redirect(url_for("bookings.waitlist"))
+    flash(_("รับที่นั่งแล้ว ส่งคำขอจองแล้ว"), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking.id))
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@require(is_department_user)
+def leave(entry_id: int) -> Response:
+    entry = get_waitlist_entry_or_404(entry_id, acting_user())
+    with unit_of_work() as work:
+        leave_waitlist(acting_user(), entry, request_now(), booking_rules())
+    if work.ok:
+        flash(_("ออกจากรายการรอแล้ว"), "success")
+    return redirect(url_for("bookings.waitlist"))
 
 
 def render_detail(booking: Booking, cancel_form: ReasonForm, decline_form: ReasonForm,
@@ -134,7 +203,8 @@ def confirm(booking_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/bookings/<int:booking_id>/decline")
 def decline(booking_id: int) -> Response | tuple[str, int]:
-    return decide(booking_id, lambda booking, reason: decline_booking(acting_user(), booking, reason, request_now()),
+    return decide(booking_id, lambda booking, reason: decline_booking(acting_user(), booking, reason, request_now(),
+                                                                      booking_rules()),
                   "decline", _("ปฏิเสธคำขอแล้ว"))
 
 
