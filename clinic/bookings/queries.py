@@ -123,6 +123,7 @@ def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Bo
                 contains_eager(Booking.slot),
                 joinedload(Booking.department).joinedload(Department.ministry),
                 joinedload(Booking.topic),
+                selectinload(Booking.attendees),  # what became of the session (`shown_status`)
             )
             .order_by(Slot.starts_at, Booking.id)
             .limit(limit)
@@ -142,7 +143,8 @@ def recent_bookings_to_record(advisor: User, now: datetime, days: int = 30) -> l
                 Slot.starts_at > now - timedelta(days=days),
                 Booking.status == BookingStatus.CONFIRMED,
             )
-            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic))
+            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic),
+                     selectinload(Booking.attendees))
             .order_by(Slot.starts_at.desc())
         )
     )
