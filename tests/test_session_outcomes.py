@@ -48,6 +48,9 @@ def test_the_report_case_file_and_advisors_list_show_them(client, login, advisor
     login(advisor)
     sessions = client.get("/advisor/sessions").get_data(as_text=True)
     assert 'data-status="held"' in sessions and 'data-status="no_show"' in sessions
+    weeks = "".join(client.get(f"/advisor/week?start={monday}").get_data(as_text=True)
+                    for monday in ("2026-11-16", "2026-11-23"))  # Sunday 22 and Monday 23 November
+    assert "ให้คำปรึกษาแล้ว" in weeks and "ไม่มาตามนัด" in weeks
     login(admin)
     report = client.get("/admin/reports/sessions").get_data(as_text=True)
     assert "ไม่มาตามนัด" in report and "ให้คำปรึกษาแล้ว" in report
