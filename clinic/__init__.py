@@ -152,6 +152,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.audit import policies as audit_policies
     from clinic.bookings import policies as booking_policies
     from clinic.bookings.models import BookingStatus
+    from clinic.bookings.outcomes import shown_status
     from clinic.notifications import policies as notification_policies
     from clinic.notifications.models import OutboxStatus
     from clinic.organisations import policies as organisation_policies
@@ -176,6 +177,7 @@ def register_template_helpers(app: Flask) -> None:
             for name in module.__all__
         },
         labels=i18n.labels,
+        shown_status=shown_status,
         # The enums templates compare with, so that no status or mode is spelled out in a template.
         BookingStatus=BookingStatus,
         SlotStatus=SlotStatus,

@@ -243,12 +243,18 @@ def import_organisations_command(file: Path | None, builtin: bool, dry_run: bool
 def expire_bookings_command() -> None:
     """Mark requests still pending when their session began as expired, freeing their seats and telling the
     department (for cron: running it again changes nothing)."""
+    from clinic.bookings.offers import expire_offers
+    from clinic.bookings.rules import BookingRules
     from clinic.bookings.services import expire_pending
     from clinic.web import request_now  # the clock, which a test may pin (NOW)
 
-    expired = expire_pending(request_now())
+    rules = BookingRules.from_config(current_app.config)
+    expired = expire_pending(request_now(), rules)
+    lapsed = expire_offers(request_now(), rules)  # waitlist offers that passed unclaimed go to the next in line
     db.session.commit()
     click.echo(f"expired {len(expired)}" + "".join(f"\n{booking.reference}" for booking in expired))
+    if lapsed:
+        click.echo(f"waitlist offers lapsed {len(lapsed)}")
 
 
 reminders_cli = AppGroup("reminders", help="Reminders of sessions and next steps.")

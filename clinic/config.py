@@ -73,6 +73,7 @@ class Defaults:
     BOOKING_MAX_DAYS_AHEAD = 90
     BOOKING_CANCEL_CUTOFF_HOURS = 24
     BOOKING_MAX_ACTIVE_PER_DEPARTMENT = 3
+    WAITLIST_OFFER_HOURS = 24
 
     # How many weeks ahead slots are generated from advisors' availability (`flask slots generate`, and on each change).
     SLOT_HORIZON_WEEKS = 8
@@ -108,7 +109,7 @@ class Defaults:
 
 BOOKING_RULE_KEYS = {  # each a whole number, at least this
     "BOOKING_MIN_NOTICE_WORKING_DAYS": 0, "BOOKING_MAX_DAYS_AHEAD": 1, "BOOKING_CANCEL_CUTOFF_HOURS": 0,
-    "BOOKING_MAX_ACTIVE_PER_DEPARTMENT": 1,
+    "BOOKING_MAX_ACTIVE_PER_DEPARTMENT": 1, "WAITLIST_OFFER_HOURS": 1,
 }
 
 ENVIRONMENT_KEYS = (

@@ -39,10 +39,16 @@ choose_topic      login  200     200       200    200         403     403       
 open_slots        login  200     200       200    200         403     403       403    login
 book              login  200     200       200    200         403     403       403    login
 book_post         login  422     422       422    422         403     403       403    login
+waitlist_join     login  422     422       422    422         403     403       403    login
+waitlist          login  200     200       200    200         403     403       403    login
+waitlist_claim    login  404     404       404    404         403     403       403    login
+waitlist_leave    login  404     404       404    404         403     403       403    login
 detail            login  200     404       200    404         200     200       200    login
 detail_pending    login  200     404       200    404         200     200       200    login
 document          login  200     404       200    404         200     200       200    login
 cancel            login  422     404       422    404         422     403       422    login
+reschedule        login  200     404       200    404         200     403       200    login
+reschedule_post   login  422     404       422    404         422     403       422    login
 confirm           login  403     404       403    404         302     403       403    login
 decline           login  403     404       403    404         422     403       403    login
 note              login  403     404       403    404         302     302       302    login
@@ -173,10 +179,16 @@ CASES = {
     "open_slots": Case("GET", "bookings.open_slots", "/book/{topic}"),
     "book": Case("GET", "bookings.book", "/book/{topic}/slots/{slot}"),
     "book_post": Case("POST", "bookings.book", "/book/{topic}/slots/{slot}", {"request_details": ""}),
+    "waitlist_join": Case("POST", "bookings.join", "/book/{topic}/slots/{slot}/waitlist", {"request_details": ""}),
+    "waitlist": Case("GET", "bookings.waitlist", "/waitlist"),
+    "waitlist_claim": Case("POST", "bookings.claim", "/waitlist/999999/claim"),
+    "waitlist_leave": Case("POST", "bookings.leave", "/waitlist/999999/leave"),
     "detail": Case("GET", "bookings.detail", "/bookings/{recorded}"),
     "detail_pending": Case("GET", "bookings.detail", "/bookings/{pending}"),
     "document": Case("GET", "bookings.document", "/documents/{document}"),
     "cancel": Case("POST", "bookings.cancel", "/bookings/{pending}/cancel", {"cancel-reason": ""}),
+    "reschedule": Case("GET", "bookings.reschedule", "/bookings/{pending}/reschedule"),
+    "reschedule_post": Case("POST", "bookings.reschedule", "/bookings/{pending}/reschedule", {"slot": ""}),
     "confirm": Case("POST", "bookings.confirm", "/bookings/{pending}/confirm"),
     "decline": Case("POST", "bookings.decline", "/bookings/{pending}/decline", {"decline-reason": ""}),
     "note": Case("POST", "records.add_note", "/bookings/{recorded}/notes", {"body": ""}),

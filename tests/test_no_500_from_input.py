@@ -219,6 +219,37 @@ def test_cancel_and_decline_reasons(world, data):
 
 @FAST
 @given(data=st.data())
+def test_reschedule_form(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "slot": field(str(ids["slot"]), str(ids["slot"] + 1), "0", "-1", "99999999999999999999", "x"),
+        "reason": field("ที่ปรึกษาติดภารกิจ"),
+    }))
+    person = data.draw(st.sampled_from(["officer", "coordinator", "advisor", "admin"]))
+    submit(world, person, "POST", f"/bookings/{ids['pending']}/reschedule", query(fields).encode())
+
+
+@FAST
+@given(data=st.data())
+def test_waitlist_form_and_actions(world, data):
+    ids = world.ids
+    fields: Fields = data.draw(st.fixed_dictionaries({
+        "department": field(str(ids["department"]), "0", "-1"),
+        "request_details": field("ขอคำปรึกษาการปรับโครงสร้าง"),
+    }))
+    for key in data.draw(st.lists(st.sampled_from(ATTENDEE_KEYS), max_size=3, unique=True)):
+        fields[f"attendees-{key}-name"] = data.draw(field("นายรอ คิว"))
+        fields[f"attendees-{key}-position"] = data.draw(field("นักวิเคราะห์"))
+    person = data.draw(st.sampled_from(["officer", "coordinator"]))
+    slot = data.draw(st.sampled_from([ids["slot"], ids["slot"] + 1]))
+    submit(world, person, "POST", f"/book/{ids['topic']}/slots/{slot}/waitlist", query(fields).encode())
+    action = data.draw(st.sampled_from(["claim", "leave"]))
+    entry = data.draw(st.one_of(numbers, hostile))
+    submit(world, person, "POST", f"/waitlist/{quote(as_bytes(entry), safe='')}/{action}", b"")
+
+
+@FAST
+@given(data=st.data())
 def test_record_editor(world, data):
     ids = world.ids
     fields = data.draw(st.fixed_dictionaries({
@@ -301,7 +332,7 @@ def test_case_file_department_cases_ministry_and_week_start(world, department, s
 PATHS = [
     ("GET", "/bookings/{}"), ("GET", "/documents/{}"), ("GET", "/book/{}"), ("GET", "/book/1/slots/{}"),
     ("GET", "/bookings/{}/record"), ("POST", "/bookings/{}/cancel"), ("POST", "/revisions/{}/acknowledge"),
-    ("POST", "/action-items/{}"), ("POST", "/bookings/{}/notes"),
+    ("POST", "/action-items/{}"), ("POST", "/bookings/{}/notes"), ("GET", "/bookings/{}/reschedule"),
 ]
 
 
@@ -313,7 +344,8 @@ def test_ids_in_the_path(world, segment, where, person):
     submit(world, person, method, pattern.format(quote(as_bytes(segment), safe="")), b"" if method == "POST" else None)
 
 
-FORM_URLS = ["/login", "/book/{topic}/slots/{slot}", "/bookings/{pending}/cancel", "/bookings/{pending}/decline",
+FORM_URLS = ["/login", "/book/{topic}/slots/{slot}", "/bookings/{pending}/reschedule", "/bookings/{pending}/cancel",
+             "/bookings/{pending}/decline",
              "/bookings/{recorded}/record", "/bookings/{recorded}/notes", "/action-items/{item}", "/advisor/slots/new"]
 CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=x",
                  f"multipart/form-data; boundary={BOUNDARY.decode()}", "application/json", "text/plain; charset=tis-620",

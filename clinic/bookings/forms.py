@@ -7,16 +7,18 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from clinic.bookings import documents
 from clinic.bookings.services import MAX_ATTENDEES, MAX_DETAILS, MAX_REASON, AttendeeInput, BookingRequest
+from clinic.bookings.waitlist import WaitlistRequest
 from clinic.forms import Form
 from clinic.i18n import local_name
 from clinic.organisations.models import Department, Topic
@@ -94,3 +96,33 @@ class ReasonForm(Form):
         _l("เหตุผล"),
         validators=[DataRequired(_l("ระบุเหตุผล")), Length(max=MAX_REASON, message=_l("ยาวเกิน %(max)d ตัวอักษร"))],
     )
+
+
+class RescheduleForm(Form):
+    """The new slot of a booking, chosen among those listed, and a reason (required of advisors and administrators
+    moving it after the department's cut-off; the service says so)."""
+
+    slot = IntegerField(
+        _l("ช่วงเวลาใหม่"),
+        validators=[InputRequired(_l("เลือกช่วงเวลาใหม่")), NumberRange(min=1, max=2**31 - 1, message=_l("เลือกช่วงเวลาใหม่"))],
+    )
+    reason = TextAreaField(
+        _l("เหตุผล"), validators=[Optional(), Length(max=MAX_REASON, message=_l("ยาวเกิน %(max)d ตัวอักษร"))],
+    )
+
+
+class WaitlistForm(BookingForm):
+    """The request a department would book, kept on its waitlist entry so that an offered seat is claimed with one
+    click. No document: describe it in the details (a booking made from the waitlist has none)."""
+
+    document = None
+    submission_key = None
+
+    def waitlist_request(self, slot: Slot, topic: Topic) -> WaitlistRequest:
+        return WaitlistRequest(
+            slot=slot,
+            department=self.departments[self.department.data],
+            topic=topic,
+            request_details=self.request_details.data or "",
+            attendees=[AttendeeInput(a.form.name.data or "", a.form.position.data or "") for a in self.attendees],
+        )

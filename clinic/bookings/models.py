@@ -2,6 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
@@ -115,10 +116,41 @@ class Booking(Model):
     documents: Mapped[list["Document"]] = relationship(
         back_populates="booking", order_by="Document.id", cascade="all, delete-orphan"
     )
+    moves: Mapped[list["BookingMove"]] = relationship(
+        back_populates="booking", order_by="BookingMove.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class BookingMove(Model):
+    """One reschedule of a booking: from which slot to which, when, by whom, why (required when an advisor or an
+    administrator moved it after the department's cut-off), and its status before and after. The booking keeps
+    its id and reference; its history is these rows."""
+
+    __tablename__ = "booking_moves"
+    __table_args__ = (
+        CheckConstraint("from_slot_id <> to_slot_id", name="moves_somewhere"),
+        CheckConstraint(one_of("status_before", BookingStatus), name="status_before_known"),
+        CheckConstraint(one_of("status_after", BookingStatus), name="status_after_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    from_slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    to_slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status_before: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10))
+    status_after: Mapped[BookingStatus] = mapped_column(EnumString(BookingStatus, 10))
+
+    booking: Mapped[Booking] = relationship(back_populates="moves")
+    from_slot: Mapped[Slot] = relationship(foreign_keys=[from_slot_id])
+    to_slot: Mapped[Slot] = relationship(foreign_keys=[to_slot_id])
+    moved_by: Mapped[User] = relationship()
 
 
 class Attendee(Model):
@@ -158,3 +190,64 @@ class Document(Model):
 
     booking: Mapped[Booking] = relationship(back_populates="documents")
     uploaded_by: Mapped[User] = relationship()
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"  # in line for a seat of the slot
+    OFFERED = "offered"  # a seat freed and this department was told; it may claim it until `offer_expires_at`
+    CLAIMED = "claimed"  # it claimed the seat: `booking_id` is its booking
+    LEFT = "left"  # the department left the waitlist
+    LAPSED = "lapsed"  # the offer passed unclaimed; the next in line was offered the seat
+    CLOSED = "closed"  # the slot began or was withdrawn while the department waited
+
+
+LIVE_WAITLIST_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+LIVE_WAITLIST_SQL = one_of("status", LIVE_WAITLIST_STATUSES)
+
+
+class WaitlistEntry(Model):
+    """A department waiting for a seat of a full slot, with the request it would book (details and attendees), so
+    that an offered seat is claimed with one click. One live entry per department and slot (a partial unique index);
+    the line is ordered by `joined_at`, then `id`."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint(one_of("status", WaitlistStatus), name="status_known"),
+        CheckConstraint(
+            "status <> 'offered' OR (offered_at IS NOT NULL AND offer_expires_at IS NOT NULL)", name="offer_has_times"
+        ),
+        Index(
+            "uq_waitlist_entries_live_department",
+            "slot_id",
+            "department_id",
+            unique=True,
+            sqlite_where=text(LIVE_WAITLIST_SQL),
+            postgresql_where=text(LIVE_WAITLIST_SQL),
+        ),
+        Index("ix_waitlist_entries_slot_line", "slot_id", "status", "joined_at", "id"),
+        Index("ix_waitlist_entries_department", "department_id", "joined_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    joined_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[WaitlistStatus] = mapped_column(EnumString(WaitlistStatus, 10), default=WaitlistStatus.WAITING)
+    request_details: Mapped[str] = mapped_column(Text)
+    attendees: Mapped[list[list[str]]] = mapped_column(JSON)  # [[name, position], ...]
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    slot: Mapped[Slot] = relationship()
+    department: Mapped[Department] = relationship()
+    topic: Mapped[Topic] = relationship()
+    joined_by: Mapped[User] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_WAITLIST_STATUSES

@@ -7,12 +7,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ScalarSelect, and_, exists, func, not_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import ScalarSelect, and_, case, exists, func, not_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
-from clinic.accounts.policies import department_scope
-from clinic.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Document
+from clinic.accounts.policies import can_view_department, department_scope
+from clinic.bookings.models import (
+    ACTIVE_STATUSES,
+    LIVE_WAITLIST_STATUSES,
+    Booking,
+    BookingMove,
+    BookingStatus,
+    Document,
+    WaitlistEntry,
+)
 from clinic.bookings.policies import can_view_booking
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.extensions import db
@@ -35,7 +43,10 @@ def booking_options() -> tuple[Any, ...]:
 
 def get_booking_or_404(booking_id: int, user: User) -> Booking:
     """The one loader every booking route uses: someone outside the case file gets 404, not a hint."""
-    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id).options(*booking_options()))
+    moves = selectinload(Booking.moves).options(
+        joinedload(BookingMove.from_slot), joinedload(BookingMove.to_slot), joinedload(BookingMove.moved_by)
+    )
+    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id).options(*booking_options(), moves))
     if booking is None or not can_view_booking(user, booking):
         abort(404)
     return booking
@@ -114,6 +125,7 @@ def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Bo
                 contains_eager(Booking.slot),
                 joinedload(Booking.department).joinedload(Department.ministry),
                 joinedload(Booking.topic),
+                selectinload(Booking.attendees),  # what became of the session (`shown_status`)
             )
             .order_by(Slot.starts_at, Booking.id)
             .limit(limit)
@@ -133,7 +145,8 @@ def recent_bookings_to_record(advisor: User, now: datetime, days: int = 30) -> l
                 Slot.starts_at > now - timedelta(days=days),
                 Booking.status == BookingStatus.CONFIRMED,
             )
-            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic))
+            .options(contains_eager(Booking.slot), joinedload(Booking.department), joinedload(Booking.topic),
+                     selectinload(Booking.attendees))
             .order_by(Slot.starts_at.desc())
         )
     )
@@ -197,8 +210,9 @@ def calendar_days(advisor_ids: Sequence[int], first: date, last: date,
 
 
 def week_of(advisor: User, monday: date) -> list[DayColumn]:
-    """The advisor's week starting `monday`, a column per day (see `calendar_days`)."""
-    return calendar_days([advisor.id], monday, monday + timedelta(days=6))[advisor.id]
+    """The advisor's week starting `monday`, a column per day (see `calendar_days`), attendees loaded: the week
+    shows held and no-show (`shown_status`)."""
+    return calendar_days([advisor.id], monday, monday + timedelta(days=6), with_attendees=True)[advisor.id]
 
 
 def slots_holding_bookings(slot_ids: Collection[int]) -> set[int]:
@@ -257,3 +271,49 @@ def bookings_during_leave(advisor: User, leaves: Sequence[AdvisorLeave], now: da
             if leave.first_day <= day <= leave.last_day:
                 found.setdefault(leave.id, []).append(booking)
     return found
+
+
+@dataclass(frozen=True)
+class WaitlistLine:
+    entry: WaitlistEntry
+    position: int  # 1 for the first in line (live entries only; 0 once the entry ended)
+
+
+def waitlist_of(user: User, limit: int = 100) -> list[WaitlistLine]:
+    """The waitlist entries of the departments in the user's scope, live ones first, each with its place in its
+    slot's line; one query."""
+    earlier = aliased(WaitlistEntry)
+    position = (
+        select(func.count(earlier.id))
+        .where(earlier.slot_id == WaitlistEntry.slot_id, earlier.status.in_(LIVE_WAITLIST_STATUSES),
+               (earlier.joined_at < WaitlistEntry.joined_at)
+               | ((earlier.joined_at == WaitlistEntry.joined_at) & (earlier.id <= WaitlistEntry.id)))
+        .correlate(WaitlistEntry)
+        .scalar_subquery()
+    )
+    live_first = case((WaitlistEntry.status.in_(LIVE_WAITLIST_STATUSES), 0), else_=1)
+    rows = db.session.execute(
+        select(WaitlistEntry, position)
+        .join(Slot, WaitlistEntry.slot_id == Slot.id)
+        .where(department_scope(user, WaitlistEntry.department_id))
+        .options(contains_eager(WaitlistEntry.slot).joinedload(Slot.advisor), joinedload(WaitlistEntry.department),
+                 joinedload(WaitlistEntry.topic))
+        .order_by(live_first, Slot.starts_at, WaitlistEntry.id)
+        .limit(limit)
+    ).all()
+    return [WaitlistLine(entry, count if entry.is_live else 0) for entry, count in rows]
+
+
+def live_waitlist_entry(slot: Slot, department_ids: Collection[int]) -> WaitlistEntry | None:
+    """A live entry of one of these departments for the slot, if any."""
+    return db.session.scalar(
+        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.department_id.in_(list(department_ids)),
+                                    WaitlistEntry.status.in_(LIVE_WAITLIST_STATUSES)).limit(1)
+    )
+
+
+def get_waitlist_entry_or_404(entry_id: int, user: User) -> WaitlistEntry:
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or not can_view_department(user, entry.department):
+        abort(404)
+    return entry

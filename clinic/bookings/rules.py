@@ -16,6 +16,7 @@ class BookingRules:
     max_days_ahead: int = 90
     cancel_cutoff_hours: int = 24
     max_active_per_department: int = 3
+    waitlist_offer_hours: int = 24  # how long a department offered a freed seat from the waitlist has to claim it
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "BookingRules":
@@ -27,6 +28,7 @@ class BookingRules:
             max_active_per_department=int(
                 config.get("BOOKING_MAX_ACTIVE_PER_DEPARTMENT", defaults.max_active_per_department)
             ),
+            waitlist_offer_hours=int(config.get("WAITLIST_OFFER_HOURS", defaults.waitlist_offer_hours)),
         )
 
     @property

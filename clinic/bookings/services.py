@@ -33,6 +33,7 @@ from clinic.audit.services import record_event
 from clinic.bookings import documents
 from clinic.bookings.ics import invitations
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
+from clinic.bookings.offers import offer_freed_seats
 from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking, is_slot_advisor
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.errors import Conflict, DomainError, NotAllowed
@@ -462,6 +463,7 @@ def cancel_booking(
     calendar = invitations(booking, "CANCEL", now) if previous == BookingStatus.CONFIRMED else None
     notify([booking.slot.advisor, booking.booked_by, *department_watchers(booking.department)], "booking_cancelled",
            now, booking=booking, reason=reason, calendar=calendar)
+    offer_freed_seats(booking.slot, now, rules)  # the seat goes to the slot's waitlist
     return booking
 
 
@@ -483,7 +485,9 @@ def confirm_booking(actor: User, booking: Booking, now: datetime) -> Booking:
     return booking
 
 
-def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -> Booking:
+def decline_booking(
+    actor: User, booking: Booking, reason: str, now: datetime, rules: BookingRules = DEFAULT_RULES
+) -> Booking:
     if not can_decide_booking(actor, booking, now):
         raise NotAllowed(_l("ปฏิเสธการจองนี้ไม่ได้"))
     reason = checked_reason(reason, _l("ระบุเหตุผลที่ปฏิเสธ"))
@@ -494,10 +498,11 @@ def decline_booking(actor: User, booking: Booking, reason: str, now: datetime) -
     record_event(actor, "booking.declined", booking, now, department_id=booking.department_id, reason=reason)
     notify([booking.booked_by, *department_watchers(booking.department)], "booking_declined", now, booking=booking,
            reason=reason)
+    offer_freed_seats(booking.slot, now, rules)  # the seat goes to the slot's waitlist
     return booking
 
 
-def expire_pending(now: datetime) -> list[Booking]:
+def expire_pending(now: datetime, rules: BookingRules = DEFAULT_RULES) -> list[Booking]:
     """Requests still pending when their session began become `expired`: the seat is freed, an audit event is
     written and the officer who asked is told by e-mail, all in the caller's transaction. Run again, it finds
     nothing more to do (only pending requests are touched), so a cron job may run it as often as it likes.
@@ -518,6 +523,7 @@ def expire_pending(now: datetime) -> list[Booking]:
                      reference=booking.reference, slot_id=booking.slot_id)
         notify([booking.booked_by, *department_watchers(booking.department)], "booking_expired", now,
                booking=booking, slot=booking.slot)
+        offer_freed_seats(booking.slot, now, rules)  # its session began: this closes the slot's waitlist
     return due
 
 

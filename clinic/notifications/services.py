@@ -55,6 +55,8 @@ TEMPLATE_KINDS: dict[str, NotificationKind] = {
     "booking_declined": NotificationKind.BOOKINGS,
     "booking_cancelled": NotificationKind.BOOKINGS,
     "booking_expired": NotificationKind.BOOKINGS,
+    "booking_rescheduled": NotificationKind.BOOKINGS,
+    "waitlist_offer": NotificationKind.BOOKINGS,
     "session_reminder": NotificationKind.REMINDERS,
     "record_published": NotificationKind.RECORDS,
     "action_item_due": NotificationKind.FOLLOW_UP,

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from clinic.bookings.models import BookingStatus
+from clinic.bookings.outcomes import SHOWN_STATUSES
 from clinic.forms import ThaiDateField
 from clinic.i18n import STATUS_LABELS
 from clinic.reports.services import (
@@ -44,7 +44,7 @@ class SessionReportForm(FlaskForm):
     status = SelectField(
         _l("สถานะ"),
         default="",
-        choices=[_everything(), *(SelectChoice(s.value, STATUS_LABELS[s]) for s in BookingStatus)],
+        choices=[_everything(), *(SelectChoice(s, STATUS_LABELS[s]) for s in SHOWN_STATUSES)],
         invalid_choice_message=STATUS_UNKNOWN,
     )
     include_cancelled = BooleanField(_l("รวมรายการที่ยกเลิกหรือถูกปฏิเสธ"))

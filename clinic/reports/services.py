@@ -17,7 +17,8 @@ from sqlalchemy import Select, and_, func, or_, select, text
 from clinic.accounts.models import Role, User
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
-from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
+from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking
+from clinic.bookings.outcomes import SHOWN_STATUSES, shown_status_column
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import bangkok_to_utc, fiscal_year_bounds, local_name_column
@@ -176,7 +177,7 @@ def check_filter_values(filters: SessionFilters) -> None:
         raise DomainError(DATE_TO_BEFORE_FROM, field="date_to")
     if filters.fiscal_year is not None and not MIN_FISCAL_YEAR <= filters.fiscal_year <= MAX_FISCAL_YEAR:
         raise DomainError(FISCAL_YEAR_OUT_OF_RANGE, field="fiscal_year")
-    if filters.status is not None and filters.status not in [s.value for s in BookingStatus]:
+    if filters.status is not None and filters.status not in SHOWN_STATUSES:
         raise DomainError(STATUS_UNKNOWN, field="status")
 
 
@@ -209,7 +210,7 @@ def _filtered(stmt: AnySelect, filters: SessionFilters) -> AnySelect:
     if filters.advisor_id is not None:
         stmt = stmt.where(Slot.advisor_id == filters.advisor_id)
     if filters.status is not None:
-        stmt = stmt.where(Booking.status == filters.status)
+        stmt = stmt.where(shown_status_column() == filters.status)
     elif not filters.include_cancelled:
         stmt = stmt.where(Booking.status.in_(ACTIVE_STATUSES))
     return stmt
@@ -245,7 +246,7 @@ def _rows_statement(filters: SessionFilters, language: str) -> AnySelect:
         Slot.starts_at,
         Slot.ends_at,
         Slot.mode,
-        Booking.status,
+        shown_status_column(),
         User.name,
         local_name_column(Ministry, language),
         local_name_column(Department, language),
