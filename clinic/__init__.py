@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.accounts.routes import bp as accounts_bp
     from clinic.audit.routes import bp as audit_bp
     from clinic.bookings.calendar_routes import bp as calendar_bp
+    from clinic.bookings.clinic_day_routes import bp as clinic_days_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
@@ -130,7 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, calendar_bp, audit_bp):
+                      reports_bp, notifications_bp, calendar_bp, audit_bp, clinic_days_bp):
         app.register_blueprint(blueprint)
 
 
@@ -147,7 +148,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.records.models import ActionStatus
     from clinic.reports import policies as report_policies
     from clinic.scheduling import policies as scheduling_policies
-    from clinic.scheduling.models import SlotMode, SlotStatus
+    from clinic.scheduling.models import ClinicDayAccess, ClinicDayStatus, SlotMode, SlotStatus
 
     app.jinja_env.filters.update(
         thai_date=i18n.format_date,
@@ -167,6 +168,8 @@ def register_template_helpers(app: Flask) -> None:
         BookingStatus=BookingStatus,
         SlotStatus=SlotStatus,
         SlotMode=SlotMode,
+        ClinicDayAccess=ClinicDayAccess,
+        ClinicDayStatus=ClinicDayStatus,
         ActionStatus=ActionStatus,
         OutboxStatus=OutboxStatus,
         Role=Role,

@@ -125,7 +125,7 @@ def build_scenario(upload_folder: str) -> dict[str, Any]:
     ids = {"topic": topic.id, "slot": slot.id, "pending": pending.id, "recorded": recorded.id,
            "document": document.id, "revision": revision.id, "item": item.id, "department": d.id,
            "sister": sister.id, "attendee": recorded.attendees[0].id, "user": officer.id, "advisor": advisor.id,
-           "admin": people["admin"].id}
+           "admin": people["admin"].id, "ministry": d.ministry_id}
     db.session.commit()
     return {"ids": ids, "people": {name: (user.id, user.email) for name, user in people.items()}}
 

@@ -99,6 +99,12 @@ feed_settings     login  403     403       403    403         200     200       
 feed_renew        login  403     403       403    403         200     200       403    login
 feed_revoke       login  403     403       403    403         302     302       403    login
 audit_log         login  403     403       403    403         403     403       200    login
+clinic_days       login  403     403       403    403         403     403       200    login
+clinic_day_new    login  403     403       403    403         403     403       200    login
+clinic_day_new_post login 403    403       403    403         403     403       422    login
+clinic_day        login  403     403       403    403         403     403       404    login
+clinic_day_post   login  403     403       403    403         403     403       404    login
+clinic_day_cancel login  403     403       403    403         403     403       404    login
 """
 
 COLUMNS = {
@@ -205,6 +211,14 @@ CASES = {
     "feed_revoke": Case("POST", "calendar.revoke", "/advisor/calendar-feed/revoke"),
     # The audit log: administrators only.
     "audit_log": Case("GET", "audit.index", "/admin/audit"),
+    # Clinic days held at a ministry: administrators only; refused data, or no such clinic day.
+    "clinic_days": Case("GET", "clinic_days.index", "/admin/clinic-days"),
+    "clinic_day_new": Case("GET", "clinic_days.new", "/admin/clinic-days/new"),
+    "clinic_day_new_post": Case("POST", "clinic_days.new", "/admin/clinic-days/new", {"venue": ""}),
+    "clinic_day": Case("GET", "clinic_days.edit", "/admin/clinic-days/999999"),
+    "clinic_day_post": Case("POST", "clinic_days.edit", "/admin/clinic-days/999999", {"venue": ""}),
+    "clinic_day_cancel": Case("POST", "clinic_days.cancel", "/admin/clinic-days/999999/cancel",
+                              {"cancel-reason": "x"}),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.

@@ -405,3 +405,22 @@ def test_availability_dates_and_leave(world, data):
         ("admin", "POST", f"/admin/mail/{quote(row, safe='')}/retry"),
     ]))
     submit(world, person, method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
+def test_clinic_days(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "ministry": field(str(ids["ministry"]), "0", ""), "day": field("2026-12-09", "2026-12-10", "2026-11-01"),
+        "venue": field("กระทรวงอุตสาหกรรม"), "room": field("ห้องประชุม 1"), "starts": field("09:00", "13:00"),
+        "ends": field("12:00", "08:00"), "session_minutes": field("60", "0", "1000"), "capacity": field("2", "0", "1000"),
+        "access": field("host_ministry", "all", "everyone"), "advisors": field(str(ids["advisor"]), "0"),
+        "topics": field(str(ids["topic"]), "0"), "note": field("ที่จอดรถชั้น 3"), "cancel-reason": field("งดใช้ห้อง"),
+    }))
+    row = data.draw(st.one_of(numbers, st.just("1")))
+    method, url = data.draw(st.sampled_from([
+        ("POST", "/admin/clinic-days/new"), ("POST", f"/admin/clinic-days/{quote(row, safe='')}"),
+        ("POST", f"/admin/clinic-days/{quote(row, safe='')}/cancel"), ("GET", "/admin/clinic-days"),
+    ]))
+    submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)

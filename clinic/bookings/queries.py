@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ScalarSelect, and_, exists, func, not_, select
+from sqlalchemy import ScalarSelect, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
@@ -18,7 +18,7 @@ from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
 from clinic.organisations.models import Department, Topic, advisor_topics
-from clinic.scheduling.models import AdvisorLeave, Slot, SlotSource, SlotStatus
+from clinic.scheduling.models import AdvisorLeave, ClinicDay, Slot, SlotSource, SlotStatus, clinic_day_topics
 from clinic.scheduling.queries import closed_days
 from clinic.scheduling.services import BOOKING_LEAD_TIME
 
@@ -75,19 +75,29 @@ class OpenSlot:
 def open_slots_for_topic(
     topic: Topic, now: datetime, rules: BookingRules = DEFAULT_RULES, limit: int = 200
 ) -> list[OpenSlot]:
-    """Slots with a free seat, of advisors expert in `topic`, that the booking rules let one book at `now`
-    (from the first day after the minimum notice, up to the furthest day ahead).
+    """Slots with a free seat on `topic` (of advisors expert in it, or sessions of a clinic day on it) that the
+    booking rules let one book at `now` (from the first day after the minimum notice, up to the furthest day ahead).
     Two queries (the slots, then leave), whatever the number of slots."""
     earliest = datetime.combine(rules.earliest_day(bangkok_today(now)), time(), tzinfo=BANGKOK)
     taken = active_bookings_count().label("taken")
     rows = db.session.execute(
         select(Slot, taken)
-        .options(joinedload(Slot.advisor))
+        .options(joinedload(Slot.advisor), joinedload(Slot.clinic_day).joinedload(ClinicDay.ministry))
         .where(
             Slot.status == SlotStatus.OPEN,
             Slot.starts_at >= max(now + BOOKING_LEAD_TIME, earliest),
             Slot.starts_at <= rules.latest_start(now),
-            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
+            or_(
+                and_(
+                    Slot.clinic_day_id.is_(None),
+                    exists().where(
+                        and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)
+                    ),
+                ),
+                exists().where(
+                    and_(clinic_day_topics.c.clinic_day_id == Slot.clinic_day_id, clinic_day_topics.c.topic_id == topic.id)
+                ),
+            ),
             taken < Slot.capacity,
         )
         .order_by(Slot.starts_at, Slot.id)
@@ -99,6 +109,80 @@ def open_slots_for_topic(
         for slot, count in rows
         if slot.opened_on_closed_day or (slot.advisor_id, bangkok_today(slot.starts_at)) not in closed
     ]
+
+
+# Clinic days held at a ministry (administered in `clinic.bookings.clinic_days`).
+
+
+@dataclass(frozen=True)
+class ClinicDayRow:
+    clinic_day: ClinicDay
+    sessions: int
+    booked: int
+
+
+def clinic_days_from(first_day: date, limit: int = 200) -> list[ClinicDayRow]:
+    """Clinic days from `first_day` on, soonest first, with their open sessions and active bookings; one query."""
+    sessions = (
+        select(func.count(Slot.id))
+        .where(Slot.clinic_day_id == ClinicDay.id, Slot.status == SlotStatus.OPEN)
+        .correlate(ClinicDay)
+        .scalar_subquery()
+    )
+    booked = (
+        select(func.count(Booking.id))
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Slot.clinic_day_id == ClinicDay.id, Booking.status.in_(ACTIVE_STATUSES))
+        .correlate(ClinicDay)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(ClinicDay, sessions, booked)
+        .options(joinedload(ClinicDay.ministry), selectinload(ClinicDay.advisors))
+        .where(ClinicDay.day >= first_day)
+        .order_by(ClinicDay.day, ClinicDay.id)
+        .limit(limit)
+    ).all()
+    return [ClinicDayRow(day, n_sessions or 0, n_booked or 0) for day, n_sessions, n_booked in rows]
+
+
+def get_clinic_day_or_404(clinic_day_id: int) -> ClinicDay:
+    clinic_day = db.session.scalar(
+        select(ClinicDay)
+        .where(ClinicDay.id == clinic_day_id)
+        .options(joinedload(ClinicDay.ministry), selectinload(ClinicDay.advisors), selectinload(ClinicDay.topics))
+    )
+    if clinic_day is None:
+        abort(404)
+    return clinic_day
+
+
+def clinic_day_sessions(clinic_day: ClinicDay) -> list[tuple[Slot, list[Booking]]]:
+    """The clinic day's open sessions by time and advisor, each with its active bookings; two queries."""
+    slots = list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.clinic_day_id == clinic_day.id, Slot.status == SlotStatus.OPEN)
+            .options(joinedload(Slot.advisor))
+            .order_by(Slot.starts_at, Slot.advisor_id)
+        )
+    )
+    bookings = active_bookings_of([s.id for s in slots])
+    return [(slot, bookings.get(slot.id, [])) for slot in slots]
+
+
+def clinic_day_bookings(clinic_day: ClinicDay) -> list[Booking]:
+    """The active bookings on a clinic day's sessions (what cancelling it would cancel); one query."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.slot)
+            .where(Slot.clinic_day_id == clinic_day.id, Slot.status == SlotStatus.OPEN,
+                   Booking.status.in_(ACTIVE_STATUSES))
+            .options(contains_eager(Booking.slot), joinedload(Booking.department))
+            .order_by(Slot.starts_at, Booking.id)
+        )
+    )
 
 
 def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Booking]:

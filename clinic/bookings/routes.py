@@ -53,7 +53,8 @@ def choose_topic() -> str:
 @require(is_department_user)
 def open_slots(topic_id: int) -> str:
     topic = get_topic_or_404(topic_id)
-    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now(), booking_rules()))
+    return render_template("bookings/open_slots.html", topic=topic, departments=departments_in_scope(acting_user()),
+                           open_slots=open_slots_for_topic(topic, request_now(), booking_rules()))
 
 
 @bp.route("/book/<int:topic_id>/slots/<int:slot_id>", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from clinic.accounts.models import User
 from clinic.accounts.policies import is_admin
 from clinic.audit.services import record_event
 from clinic.bookings import documents
+from clinic.bookings.clinic_days import refuse_unless_may_book
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
 from clinic.bookings.policies import can_book_for, can_cancel_booking, can_decide_booking, is_slot_advisor
 from clinic.bookings.rules import DEFAULT_RULES, BookingRules
@@ -67,6 +68,7 @@ def book_slot(
     slot, department, topic = request.slot, request.department, request.topic
     if not can_book_for(actor, department):
         raise NotAllowed(_l("คุณจองให้ส่วนราชการนี้ไม่ได้"), field="department")
+    refuse_unless_may_book(slot, department)
     earlier = booking_made_by(actor, request.submission_key)
     if earlier is not None:
         return earlier  # the same form again: a retry after a lost answer, a double click, Back and send

@@ -25,6 +25,11 @@ def holiday_name(day: date) -> str | None:
     return thai_holidays(day.year).get(day)
 
 
+def closed_day_name(day: date) -> str | None:
+    """Why `day` is closed to the clinic: the name of its Thai public holiday, or None."""
+    return holiday_name(day)
+
+
 def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
     return db.session.scalar(
         select(AdvisorLeave).where(

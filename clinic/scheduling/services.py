@@ -161,11 +161,14 @@ def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> N
 
 
 def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
+    """Open, far enough ahead, and on `topic`: a clinic day's session takes the clinic day's topics, any other
+    slot the advisor's expertise."""
+    topics = slot.clinic_day.topics if slot.clinic_day is not None else slot.advisor.expertise
     return (
         slot.status == SlotStatus.OPEN
         and as_utc(slot.starts_at) >= now + BOOKING_LEAD_TIME
         and topic.is_active
-        and topic in slot.advisor.expertise
+        and topic in topics
     )
 
 
