@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.audit.routes import bp as audit_bp
     from clinic.bookings.calendar_routes import bp as calendar_bp
     from clinic.bookings.clinic_day_routes import bp as clinic_days_bp
+    from clinic.bookings.holiday_routes import bp as holidays_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
@@ -131,7 +132,8 @@ def register_blueprints(app: Flask) -> None:
     from clinic.scheduling.routes import bp as scheduling_bp
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
-                      reports_bp, notifications_bp, calendar_bp, audit_bp, clinic_days_bp):
+                      reports_bp, notifications_bp, calendar_bp, audit_bp, clinic_days_bp,
+                      holidays_bp):
         app.register_blueprint(blueprint)
 
 

@@ -105,6 +105,8 @@ clinic_day_new_post login 403    403       403    403         403     403       
 clinic_day        login  403     403       403    403         403     403       404    login
 clinic_day_post   login  403     403       403    403         403     403       404    login
 clinic_day_cancel login  403     403       403    403         403     403       404    login
+holidays          login  403     403       403    403         403     403       200    login
+holidays_post     login  403     403       403    403         403     403       422    login
 """
 
 COLUMNS = {
@@ -219,6 +221,9 @@ CASES = {
     "clinic_day_post": Case("POST", "clinic_days.edit", "/admin/clinic-days/999999", {"venue": ""}),
     "clinic_day_cancel": Case("POST", "clinic_days.cancel", "/admin/clinic-days/999999/cancel",
                               {"cancel-reason": "x"}),
+    # Public holidays opened and extra days closed: administrators only; refused data.
+    "holidays": Case("GET", "holidays.index", "/admin/holidays"),
+    "holidays_post": Case("POST", "holidays.index", "/admin/holidays", {"day": ""}),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.

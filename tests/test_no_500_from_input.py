@@ -409,7 +409,7 @@ def test_availability_dates_and_leave(world, data):
 
 @FAST
 @given(data=st.data())
-def test_clinic_days(world, data):
+def test_clinic_days_and_holidays(world, data):
     ids = world.ids
     fields = data.draw(st.fixed_dictionaries({
         "ministry": field(str(ids["ministry"]), "0", ""), "day": field("2026-12-09", "2026-12-10", "2026-11-01"),
@@ -417,9 +417,12 @@ def test_clinic_days(world, data):
         "ends": field("12:00", "08:00"), "session_minutes": field("60", "0", "1000"), "capacity": field("2", "0", "1000"),
         "access": field("host_ministry", "all", "everyone"), "advisors": field(str(ids["advisor"]), "0"),
         "topics": field(str(ids["topic"]), "0"), "note": field("ที่จอดรถชั้น 3"), "cancel-reason": field("งดใช้ห้อง"),
+        "action": field("open", "close", "shut"), "reason": field("มติคณะรัฐมนตรี"),
+        "cancel_bookings": field("y", ""),
     }))
     row = data.draw(st.one_of(numbers, st.just("1")))
     method, url = data.draw(st.sampled_from([
+        ("POST", "/admin/holidays"), ("GET", "/admin/holidays"),
         ("POST", "/admin/clinic-days/new"), ("POST", f"/admin/clinic-days/{quote(row, safe='')}"),
         ("POST", f"/admin/clinic-days/{quote(row, safe='')}/cancel"), ("GET", "/admin/clinic-days"),
     ]))

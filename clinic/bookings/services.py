@@ -22,7 +22,7 @@ from clinic.i18n import as_utc, bangkok_today, fiscal_year, format_date, format_
 from clinic.notifications.services import notify
 from clinic.organisations.models import Department, Topic
 from clinic.scheduling.models import Slot, SlotStatus
-from clinic.scheduling.queries import holiday_name, leave_on
+from clinic.scheduling.queries import closed_day_name, leave_on
 from clinic.scheduling.services import slot_is_bookable
 
 MAX_ATTENDEES = 10
@@ -75,7 +75,7 @@ def book_slot(
     if not slot_is_bookable(slot, topic, now):
         raise DomainError(_l("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), field="slot")
     day = bangkok_today(slot.starts_at)
-    if not slot.opened_on_closed_day and (holiday_name(day) or leave_on(slot.advisor_id, day)):
+    if not slot.opened_on_closed_day and (closed_day_name(day) or leave_on(slot.advisor_id, day)):
         raise DomainError(_l("ช่วงเวลานี้ตรงกับวันหยุดหรือวันลาของที่ปรึกษา"), field="slot")
     check_booking_window(slot, now, rules)
     details = request.request_details.strip()

@@ -176,6 +176,29 @@ class Slot(Model):
 db.Index("ix_slots_advisor_starts", Slot.advisor_id, Slot.starts_at)
 
 
+class DayStatus(StrEnum):
+    OPEN = "open"  # a Thai public holiday the clinic works on
+    CLOSED = "closed"  # a day the clinic does not work although it is no public holiday (a Cabinet's special day off)
+
+
+class HolidayOverride(Model):
+    """An administrator's decision about one day against the Thai public holidays (the `holidays` library), which
+    stay closed by default: open a given holiday, or close an extra day. One row per day, with the reason; slot
+    generation, the booking rules' working days and the booking page read it (`scheduling.queries.closed_calendar`)."""
+
+    __tablename__ = "holiday_overrides"
+    __table_args__ = (CheckConstraint(one_of("status", DayStatus), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    status: Mapped[DayStatus] = mapped_column(EnumString(DayStatus, 10))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+
 class AdvisorLeave(Model):
     __tablename__ = "advisor_leaves"
     __table_args__ = (CheckConstraint("last_day >= first_day", name="last_after_first"),)

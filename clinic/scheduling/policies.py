@@ -6,7 +6,8 @@ from clinic.organisations.models import Department
 from clinic.scheduling.models import ClinicDay, ClinicDayAccess
 
 __all__ = [
-    "can_manage_any_calendar", "can_manage_calendar", "can_manage_clinic_days", "can_open_closed_day",
+    "can_manage_any_calendar", "can_manage_calendar", "can_manage_clinic_days", "can_manage_holidays",
+    "can_open_closed_day",
     "has_calendar", "may_book_at",
 ]
 
@@ -40,3 +41,8 @@ def may_book_at(department: Department, clinic_day: ClinicDay) -> bool:
     """Whether a department may book a clinic day's sessions: any department, or, when the clinic day is for its
     host ministry only, that ministry's departments."""
     return clinic_day.access == ClinicDayAccess.ALL or department.ministry_id == clinic_day.ministry_id
+
+
+def can_manage_holidays(user: User) -> bool:
+    """Administrators open a public holiday for the clinic, or close an extra day."""
+    return is_admin(user)
