@@ -92,12 +92,16 @@ def bangkok_today(now: datetime) -> date:
 
 
 def format_date(value: date | datetime | None, style: str = "short", language: str | None = None) -> str:
-    """'27 มี.ค. 2566' (short) or 'วันจันทร์ที่ 27 มีนาคม 2566' (long); English: '27 Mar 2023'."""
+    """'27 มี.ค. 2566' (short), 'วันจันทร์ที่ 27 มีนาคม 2566' (long) or 'มีนาคม 2566' (month); English: '27 Mar 2023'."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_bangkok(value).date()
     language = language or current_language()
+    if style == "month":  # 'ธันวาคม 2569', 'Dec 2026': a month's heading
+        if language != "th":
+            return f"{EN_MONTHS_SHORT[value.month - 1]} {value.year}"
+        return f"{THAI_MONTHS_LONG[value.month - 1]} {value.year + BE_OFFSET}"
     if language != "th":
         return f"{value.day} {EN_MONTHS_SHORT[value.month - 1]} {value.year}"
     year = value.year + BE_OFFSET

@@ -107,6 +107,7 @@ clinic_day_post   login  403     403       403    403         403     403       
 clinic_day_cancel login  403     403       403    403         403     403       404    login
 holidays          login  403     403       403    403         403     403       200    login
 holidays_post     login  403     403       403    403         403     403       422    login
+any_advisor       login  302     302       302    302         403     403       403    login
 """
 
 COLUMNS = {
@@ -224,6 +225,8 @@ CASES = {
     # Public holidays opened and extra days closed: administrators only; refused data.
     "holidays": Case("GET", "holidays.index", "/admin/holidays"),
     "holidays_post": Case("POST", "holidays.index", "/admin/holidays", {"day": ""}),
+    # "Any advisor" at a time: departments only; it redirects to a booking form, or back with a message.
+    "any_advisor": Case("GET", "bookings.any_advisor", "/book/{topic}/any?at=2026-12-01T02%3A00%3A00%2B00%3A00"),
 }
 
 # The requests that are accepted and change rows: undone after each, so every request meets the same scenario.

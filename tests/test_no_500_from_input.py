@@ -427,3 +427,16 @@ def test_clinic_days_and_holidays(world, data):
         ("POST", f"/admin/clinic-days/{quote(row, safe='')}/cancel"), ("GET", "/admin/clinic-days"),
     ]))
     submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
+def test_the_booking_pages_month_day_and_any_advisor(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "month": field("2026-12", "2026-13", "1900-01"), "day": field("2026-12-01", "2026-02-30"),
+        "at": field("2026-12-01T02:00:00+00:00", "2026-12-01T09:00", "9999-12-31T23:59:59-23:59"),
+        "clinic_day": field("1", "0", "-1"),
+    }))
+    topic = world.ids["topic"]
+    url = data.draw(st.sampled_from([f"/book/{topic}?", f"/book/{topic}/any?"]))
+    submit(world, "officer", "GET", url + query(fields))
