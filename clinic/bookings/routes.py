@@ -92,7 +92,9 @@ def open_slots(topic_id: int) -> str:
     departments = departments_in_scope(acting_user())
     earliest, latest = booking_window(now, rules)
     first_day, last_day = bangkok_today(earliest), bangkok_today(latest)
-    month = month_arg(request.args.get("month"), first_day, last_day)
+    first = first_available(topic, now, rules, departments)
+    default_month = bangkok_today(first.slot.starts_at).strftime("%Y-%m") if first else None
+    month = month_arg(request.args.get("month", default_month), first_day, last_day)
     month_end = (month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
     day = day_arg(request.args.get("day"), first_day, last_day)
     if day is not None:
@@ -105,7 +107,7 @@ def open_slots(topic_id: int) -> str:
         times.setdefault((as_utc(item.slot.starts_at), item.slot.clinic_day_id), []).append(item)
     return render_template(
         "bookings/open_slots.html", topic=topic, departments=departments, open_slots=slots, day=day,
-        times=times if day is not None else {}, first=first_available(topic, now, rules, departments),
+        times=times if day is not None else {}, first=first,
         month=month, weeks=month_weeks(month), counts=open_days_for_topic(topic, now, rules, month, month_end),
         previous_month=(month - timedelta(days=1)).replace(day=1) if month > first_day.replace(day=1) else None,
         next_month=month_end + timedelta(days=1) if month_end < last_day else None, first_day=first_day,

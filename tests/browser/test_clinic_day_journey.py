@@ -65,8 +65,17 @@ def test_admin_creates_a_clinic_day_at_the_ministry_of_industry_and_only_its_dep
     expect(first).to_contain_text("วันคลินิก ณ กระทรวงอุตสาหกรรม")
     expect(first).to_contain_text("ห้องประชุม 1 ชั้น 2")
     expect(first).to_contain_text("เฉพาะส่วนราชการในสังกัดกระทรวงอุตสาหกรรม")
+    expect(page.get_by_test_id("first-available")).to_contain_text("พ. 9 ธ.ค. 2569")
+    expect(page.get_by_test_id("month-title")).to_have_text("ธันวาคม 2569")
     shot(page, "clinic-day-officer-open-slots")
-    first.get_by_role("link", name="จอง").click()
+    # The month shows 9 December with six free sessions; on that day, "any advisor" at 09:00 picks one of two.
+    page.get_by_test_id("month").locator('[data-day="2026-12-09"]').get_by_role("link").click()
+    expect(page.get_by_test_id("chosen-day")).to_have_text("วันพุธที่ 9 ธันวาคม 2569")
+    any_advisor = page.get_by_test_id("any-advisor").get_by_role("link").first
+    expect(any_advisor).to_contain_text("09:00 น. · ที่ปรึกษาคนใดก็ได้ (ว่าง 2 คน) · วันคลินิก")
+    shot(page, "clinic-day-officer-day")
+    any_advisor.click()
+    expect(page.get_by_role("button", name="ยืนยันการจอง")).to_be_visible()
     page.get_by_label("เรื่องที่ต้องการรับคำปรึกษา").fill("ขอคำปรึกษาการปรับโครงสร้างกองตามร่างกฎกระทรวง")
     page.get_by_label("ชื่อ-นามสกุล").first.fill("นางสาวกานดา วางแผนดี")
     page.get_by_label("ตำแหน่ง").first.fill("นักวิเคราะห์นโยบายและแผนชำนาญการ")
