@@ -126,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from clinic.api.token_routes import bp as api_tokens_bp
     from clinic.audit.routes import bp as audit_bp
     from clinic.bookings.calendar_routes import bp as calendar_bp
+    from clinic.bookings.clinic_day_routes import bp as clinic_days_bp
+    from clinic.bookings.holiday_routes import bp as holidays_bp
     from clinic.bookings.routes import bp as bookings_bp
     from clinic.main.routes import bp as main_bp
     from clinic.notifications.routes import bp as notifications_bp
@@ -140,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, users_bp, scheduling_bp, scheduling_admin_bp, bookings_bp, records_bp,
                       reports_bp, notifications_bp, preferences_bp, calendar_bp, audit_bp, organisations_bp,
-                      dashboard_bp, api_bp, api_tokens_bp, privacy_bp):
+                      dashboard_bp, api_bp, api_tokens_bp, privacy_bp, clinic_days_bp, holidays_bp):
         app.register_blueprint(blueprint)
 
 
@@ -160,7 +162,7 @@ def register_template_helpers(app: Flask) -> None:
     from clinic.records.models import ActionStatus
     from clinic.reports import policies as report_policies
     from clinic.scheduling import policies as scheduling_policies
-    from clinic.scheduling.models import SlotMode, SlotStatus
+    from clinic.scheduling.models import ClinicDayAccess, ClinicDayStatus, SlotMode, SlotStatus
     from clinic.web import request_now
 
     app.jinja_env.filters.update(
@@ -182,6 +184,8 @@ def register_template_helpers(app: Flask) -> None:
         BookingStatus=BookingStatus,
         SlotStatus=SlotStatus,
         SlotMode=SlotMode,
+        ClinicDayAccess=ClinicDayAccess,
+        ClinicDayStatus=ClinicDayStatus,
         ActionStatus=ActionStatus,
         OutboxStatus=OutboxStatus,
         Role=Role,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from clinic.accounts.models import Role, User
 from clinic.accounts.services import create_user
+from clinic.bookings.clinic_days import ClinicDayInput, create_clinic_day
 from clinic.bookings.models import Attendee, Booking, BookingStatus
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today
@@ -14,8 +15,8 @@ from clinic.organisations.importer import builtin_path, read_file
 from clinic.organisations.models import Department, Ministry, Topic
 from clinic.organisations.services import import_organisations
 from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
-from clinic.scheduling.models import Slot, SlotMode
-from clinic.scheduling.queries import holiday_name
+from clinic.scheduling.models import ClinicDayAccess, Slot, SlotMode
+from clinic.scheduling.queries import closed_day_name, holiday_name
 from clinic.scheduling.services import SlotPlan, create_slots
 
 DEMO_PASSWORD = "clinic-demo-2569"
@@ -86,8 +87,23 @@ def load_demo(now: datetime) -> bool:
         create_demo_slots(advisor, mode, where, weekday, hour, now)
 
     create_past_sessions(advisors, officers, topics, now)
+    create_demo_clinic_day(admin, ministries["MIND"], [advisors[0], advisors[3]], topics[:2], now)
     db.session.flush()
     return True
+
+
+def create_demo_clinic_day(admin: User, ministry: Ministry, advisors: list[User], topics: list[Topic],
+                           now: datetime) -> None:
+    """OPDC's clinic at the Ministry of Industry: a Wednesday two to three weeks ahead, for its departments."""
+    day = next_open_weekday(bangkok_today(now) + timedelta(days=14), 2)
+    while closed_day_name(day):
+        day += timedelta(days=7)
+    create_clinic_day(admin, ClinicDayInput(
+        ministry_id=ministry.id, day=day, venue="กระทรวงอุตสาหกรรม ถนนพระรามที่ 6 แขวงทุ่งพญาไท เขตราชเทวี",
+        room="ห้องประชุม 1 ชั้น 2 อาคารสำนักงานปลัดกระทรวง", starts=time(9), ends=time(12), session_minutes=60,
+        capacity=2, access=ClinicDayAccess.HOST_MINISTRY, advisor_ids=[a.id for a in advisors],
+        topic_ids=[t.id for t in topics], note="จอดรถได้ที่อาคารจอดรถด้านหลังกระทรวง",
+    ), now)
 
 
 def next_open_weekday(start: date, weekday: int) -> date:

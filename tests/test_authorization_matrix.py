@@ -146,6 +146,15 @@ my_data           login  200     200       200    200         200     200       
 my_data_json      login  200     200       200    200         200     200       200    login
 sso_start         404    404     404       404    404         404     404       404    404
 sso_callback      404    404     404       404    404         404     404       404    404
+clinic_days       login  403     403       403    403         403     403       200    login
+clinic_day_new    login  403     403       403    403         403     403       200    login
+clinic_day_new_post login 403    403       403    403         403     403       422    login
+clinic_day        login  403     403       403    403         403     403       404    login
+clinic_day_post   login  403     403       403    403         403     403       404    login
+clinic_day_cancel login  403     403       403    403         403     403       404    login
+holidays          login  403     403       403    403         403     403       200    login
+holidays_post     login  403     403       403    403         403     403       422    login
+any_advisor       login  302     302       302    302         403     403       403    login
 """
 
 COLUMNS = {
@@ -310,6 +319,19 @@ CASES = {
     # against a real provider).
     "sso_start": Case("GET", "accounts.sso_start", "/login/sso"),
     "sso_callback": Case("GET", "accounts.sso_callback", "/login/sso/callback?code=x&state=y"),
+    # Clinic days held at a ministry: administrators only; refused data, or no such clinic day.
+    "clinic_days": Case("GET", "clinic_days.index", "/admin/clinic-days"),
+    "clinic_day_new": Case("GET", "clinic_days.new", "/admin/clinic-days/new"),
+    "clinic_day_new_post": Case("POST", "clinic_days.new", "/admin/clinic-days/new", {"venue": ""}),
+    "clinic_day": Case("GET", "clinic_days.edit", "/admin/clinic-days/999999"),
+    "clinic_day_post": Case("POST", "clinic_days.edit", "/admin/clinic-days/999999", {"venue": ""}),
+    "clinic_day_cancel": Case("POST", "clinic_days.cancel", "/admin/clinic-days/999999/cancel",
+                              {"cancel-reason": "x"}),
+    # Public holidays opened and extra days closed: administrators only; refused data.
+    "holidays": Case("GET", "holidays.index", "/admin/holidays"),
+    "holidays_post": Case("POST", "holidays.index", "/admin/holidays", {"day": ""}),
+    # "Any advisor" at a time: departments only; it redirects to a booking form, or back with a message.
+    "any_advisor": Case("GET", "bookings.any_advisor", "/book/{topic}/any?at=2026-12-01T02%3A00%3A00%2B00%3A00"),
 }
 
 

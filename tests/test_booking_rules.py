@@ -50,7 +50,7 @@ def test_notice_without_a_holiday_lets_friday_book_tuesday(officer, topic, advis
     assert book(officer, tuesday, topic, tmp_path, now=friday).slot_id == tuesday.id
 
 
-def test_earliest_day_from_the_rules():
+def test_earliest_day_from_the_rules(app):  # working days read the holidays administrators decided
     rules = BookingRules(min_notice_working_days=2)
     assert rules.earliest_day(FRIDAY.date()) == datetime(2026, 12, 9).date()
     assert BookingRules(min_notice_working_days=0).earliest_day(FRIDAY.date()) == FRIDAY.date()

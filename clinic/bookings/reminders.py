@@ -13,14 +13,18 @@ from clinic.extensions import db
 from clinic.i18n import bangkok_to_utc, bangkok_today
 from clinic.notifications.services import notify
 from clinic.scheduling.models import Slot
+from clinic.scheduling.queries import closed_calendar
 
 MAX_DAYS_AHEAD = 14  # a bound on the look-ahead, far beyond any run of holidays
 
 
 def next_working_day(day: date) -> date:
+    """The next day the clinic works: weekends, Thai public holidays (unless opened) and days an administrator
+    closed are skipped (one query)."""
+    closed = closed_calendar(day, day + timedelta(days=MAX_DAYS_AHEAD))
     following = day + timedelta(days=1)
     for _ in range(MAX_DAYS_AHEAD):
-        if is_working_day(following):
+        if is_working_day(following, closed):
             return following
         following += timedelta(days=1)
     return following

@@ -1,4 +1,6 @@
+import calendar
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
@@ -12,11 +14,16 @@ from clinic.bookings.forms import BookingForm, ReasonForm, RescheduleForm, Waitl
 from clinic.bookings.models import Booking
 from clinic.bookings.policies import can_reschedule_booking
 from clinic.bookings.queries import (
+    OpenSlot,
+    booking_window,
     departments_in_scope,
+    first_available,
     get_booking_or_404,
     get_document_or_404,
     get_waitlist_entry_or_404,
+    least_loaded_slot,
     live_waitlist_entry,
+    open_days_for_topic,
     open_slots_for_topic,
     waitlist_of,
 )
@@ -33,7 +40,7 @@ from clinic.bookings.services import (
 from clinic.bookings.waitlist import claim_offer, join_waitlist, leave_waitlist, seats_taken
 from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.i18n import as_utc, bangkok_today
+from clinic.i18n import BANGKOK, as_utc, bangkok_today
 from clinic.organisations.models import Topic
 from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_internal_notes
 from clinic.records.queries import case_file as load_case_file
@@ -64,12 +71,81 @@ def choose_topic() -> str:
     return render_template("bookings/choose_topic.html", topics=topics)
 
 
+def month_arg(value: str | None, first: date, last: date) -> date:
+    """?month=2026-12 as the first of that month, kept between the months of `first` and `last`."""
+    lowest, highest = first.replace(day=1), last.replace(day=1)
+    try:
+        chosen = datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return lowest
+    return min(max(chosen, lowest), highest)
+
+
+def day_arg(value: str | None, first: date, last: date) -> date | None:
+    try:
+        chosen = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return chosen if first <= chosen <= last else None
+
+
+def month_weeks(month: date) -> list[list[date | None]]:
+    """The month's days in weeks from Monday; None before the first and after the last."""
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
+        weeks.append([d if d.month == month.month else None for d in week])
+    return weeks
+
+
 @bp.get("/book/<int:topic_id>")
 @require(is_department_user)
 def open_slots(topic_id: int) -> str:
+    """The slots of a topic: the first one available, a month of days with free slots, and the slots themselves
+    (of one chosen day, grouped by time for "any advisor", or the coming ones)."""
     topic = get_topic_or_404(topic_id)
-    return render_template("bookings/open_slots.html", topic=topic, open_slots=open_slots_for_topic(topic, request_now(), booking_rules()),
-                           follows=request.args.get("follows", type=int))
+    now, rules = request_now(), booking_rules()
+    departments = departments_in_scope(acting_user())
+    earliest, latest = booking_window(now, rules)
+    first_day, last_day = bangkok_today(earliest), bangkok_today(latest)
+    first = first_available(topic, now, rules, departments)
+    default_month = bangkok_today(first.slot.starts_at).strftime("%Y-%m") if first else None
+    month = month_arg(request.args.get("month", default_month), first_day, last_day)
+    month_end = (month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    day = day_arg(request.args.get("day"), first_day, last_day)
+    if day is not None:
+        start = datetime.combine(day, time(), BANGKOK)
+        slots = open_slots_for_topic(topic, now, rules, first=start, until=start + timedelta(days=1))
+    else:
+        slots = open_slots_for_topic(topic, now, rules)
+    times: dict[tuple[datetime, int | None], list[OpenSlot]] = {}
+    for item in slots:
+        times.setdefault((as_utc(item.slot.starts_at), item.slot.clinic_day_id), []).append(item)
+    return render_template(
+        "bookings/open_slots.html", topic=topic, departments=departments, open_slots=slots, day=day,
+        times=times if day is not None else {}, first=first,
+        month=month, weeks=month_weeks(month), counts=open_days_for_topic(topic, now, rules, month, month_end),
+        previous_month=(month - timedelta(days=1)).replace(day=1) if month > first_day.replace(day=1) else None,
+        next_month=month_end + timedelta(days=1) if month_end < last_day else None, first_day=first_day,
+        last_day=last_day, follows=request.args.get("follows", type=int),
+    )
+
+
+@bp.get("/book/<int:topic_id>/any")
+@require(is_department_user)
+def any_advisor(topic_id: int) -> Response:
+    """"Any advisor" at a chosen time: the booking form of the least-loaded advisor's slot then."""
+    topic = get_topic_or_404(topic_id)
+    try:
+        starts_at = as_utc(datetime.fromisoformat(request.args.get("at", "")))
+    except (ValueError, TypeError, OverflowError):
+        abort(404)
+    clinic_day_id = request.args.get("clinic_day", type=int)
+    slot = least_loaded_slot(topic, request_now(), booking_rules(), starts_at, clinic_day_id,
+                             departments_in_scope(acting_user()))
+    if slot is None:
+        flash(_("เวลานี้ไม่มีที่ปรึกษาว่างแล้ว กรุณาเลือกเวลาอื่น"), "warning")
+        return redirect(url_for("bookings.open_slots", topic_id=topic.id))
+    return redirect(url_for("bookings.book", topic_id=topic.id, slot_id=slot.id))
 
 
 @bp.route("/book/<int:topic_id>/slots/<int:slot_id>", methods=["GET", "POST"])

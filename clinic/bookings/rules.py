@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from clinic.scheduling.queries import holiday_name
+from clinic.scheduling.queries import ClosedName, closed_calendar
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,22 @@ class BookingRules:
     def cancel_cutoff(self) -> timedelta:
         return timedelta(hours=self.cancel_cutoff_hours)
 
-    def earliest_day(self, today: date) -> date:
+    @property
+    def notice_span(self) -> timedelta:
+        """Far enough ahead to hold the notice's working days whatever the weekends and holidays in between."""
+        return timedelta(days=3 * self.min_notice_working_days + 14)
+
+    def earliest_day(self, today: date, closed: ClosedName | None = None) -> date:
         """The first day a slot may be on when booked `today` (Bangkok): `min_notice_working_days` working days
-        after today, counting neither weekends nor Thai public holidays. With 2, a Friday books from Tuesday,
+        after today, counting neither weekends nor Thai public holidays (unless an administrator opened
+        one), nor the extra days an administrator closed. With 2, a Friday books from Tuesday,
         or from Wednesday when that Monday is a holiday."""
+        if closed is None:
+            closed = closed_calendar(today, today + self.notice_span)  # one query
         day, counted = today, 0
         while counted < self.min_notice_working_days:
             day += timedelta(days=1)
-            if is_working_day(day):
+            if is_working_day(day, closed):
                 counted += 1
         return day
 
@@ -51,8 +59,9 @@ class BookingRules:
         return now + timedelta(days=self.max_days_ahead)
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and holiday_name(day) is None
+def is_working_day(day: date, closed: ClosedName) -> bool:
+    """A weekday that is neither a public holiday (unless opened) nor a day an administrator closed."""
+    return day.weekday() < 5 and closed(day) is None
 
 
 DEFAULT_RULES = BookingRules()

@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -31,6 +31,7 @@ from clinic.accounts.policies import department_scope, is_admin
 from clinic.accounts.queries import department_watchers, is_watched
 from clinic.audit.services import record_event
 from clinic.bookings import documents
+from clinic.bookings.clinic_days import refuse_unless_may_book
 from clinic.bookings.ics import invitations
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus, Document
 from clinic.bookings.offers import offer_freed_seats
@@ -42,7 +43,7 @@ from clinic.i18n import as_utc, bangkok_today, fiscal_year, format_date, format_
 from clinic.notifications.services import notify, withdraw_unsent
 from clinic.organisations.models import Department, Topic, advisor_topics
 from clinic.scheduling.models import Slot, SlotStatus
-from clinic.scheduling.queries import holiday_name, on_leave_that_day
+from clinic.scheduling.queries import ClosedName, closed_calendar, on_leave_that_day
 from clinic.scheduling.services import BOOKING_LEAD_TIME
 
 MAX_ATTENDEES = 10
@@ -175,18 +176,21 @@ def book_slot(
     slot, department, topic = request.slot, request.department, request.topic
     if not can_book_for(actor, department):
         raise NotAllowed(_l("คุณจองให้ส่วนราชการนี้ไม่ได้"), field="department")
+    refuse_unless_may_book(slot, department)  # a clinic day's session: its own rules (no query for other slots)
     if facts is None:
         facts = slot_facts(actor, slot, topic, request.submission_key)
     if facts.earlier_booking_id is not None:
         # the same form again: a retry after a lost answer, a double click, Back and send
         return db.session.get_one(Booking, facts.earlier_booking_id)
+    teaches = topic in slot.clinic_day.topics if slot.clinic_day is not None else facts.advisor_teaches_topic
     if not (slot.status == SlotStatus.OPEN and as_utc(slot.starts_at) >= now + BOOKING_LEAD_TIME
-            and topic.is_active and facts.advisor_teaches_topic):
+            and topic.is_active and teaches):
         raise DomainError(_l("ช่วงเวลานี้ไม่เปิดให้จองแล้ว"), field="slot")
     day = bangkok_today(slot.starts_at)
-    if not slot.opened_on_closed_day and (holiday_name(day) or facts.advisor_on_leave):
+    closed = window_calendar(now, day, rules)  # one query: the days an administrator opened or closed
+    if not slot.opened_on_closed_day and (closed(day) or facts.advisor_on_leave):
         raise DomainError(_l("ช่วงเวลานี้ตรงกับวันหยุดหรือวันลาของที่ปรึกษา"), field="slot")
-    check_booking_window(slot, now, rules)
+    check_booking_window(slot, now, rules, closed)
     details = request.request_details.strip()
     if not details:
         raise DomainError(_l("ระบุเรื่องที่ต้องการรับคำปรึกษา"), field="request_details")
@@ -225,9 +229,16 @@ def book_slot(
     return booking
 
 
-def check_booking_window(slot: Slot, now: datetime, rules: BookingRules) -> None:
+def window_calendar(now: datetime, day: date, rules: BookingRules) -> ClosedName:
+    """The closed days (see `closed_calendar`) from today to the later of `day` and the end of the notice period,
+    read with one query, for both the notice's working days and the day of the slot."""
+    today = bangkok_today(now)
+    return closed_calendar(today, max(day, today + rules.notice_span))
+
+
+def check_booking_window(slot: Slot, now: datetime, rules: BookingRules, closed: ClosedName | None = None) -> None:
     """Minimum notice in working days, and no further ahead than the rules allow."""
-    earliest = rules.earliest_day(bangkok_today(now))
+    earliest = rules.earliest_day(bangkok_today(now), closed)
     if bangkok_today(slot.starts_at) < earliest:
         raise DomainError(
             _l("ต้องจองล่วงหน้าอย่างน้อย %(n)s วันทำการ (ไม่นับวันหยุดราชการ) ช่วงเวลาที่เร็วที่สุดที่จองได้คือวันที่ %(day)s",

@@ -5,11 +5,13 @@ from sqlalchemy import (
     DDL,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.accounts.models import User
 from clinic.database import EnumString, UTCDateTime, one_of, utcnow
 from clinic.extensions import Model, db
-from clinic.organisations.models import Ministry
+from clinic.organisations.models import Ministry, Topic
 
 
 class SlotMode(StrEnum):
@@ -50,8 +52,37 @@ MAX_SESSION_MINUTES = 480
 MAX_BUFFER_MINUTES = 120
 
 
+class ClinicDayAccess(StrEnum):
+    HOST_MINISTRY = "host_ministry"  # only departments of the host ministry may book its sessions
+    ALL = "all"  # any department may book
+
+
+class ClinicDayStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+clinic_day_advisors = Table(
+    "clinic_day_advisors",
+    db.metadata,
+    Column("clinic_day_id", Integer, ForeignKey("clinic_days.id", ondelete="CASCADE"), primary_key=True),
+    Column("advisor_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+clinic_day_topics = Table(
+    "clinic_day_topics",
+    db.metadata,
+    Column("clinic_day_id", Integer, ForeignKey("clinic_days.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class ClinicDay(Model):
-    """A day OPDC advisors hold the clinic at a ministry; slots may belong to it."""
+    """A day OPDC advisors hold the clinic at a ministry (OPDC's clinic at the Ministry of Industry): where, from
+    when to when, how long a session is and how many departments each takes, which advisors sit and on which
+    topics, and who may book (the host ministry's departments, or all). Its sessions are slots (`Slot.clinic_day`),
+    one per advisor and session, made by `clinic.bookings.clinic_days`. One per ministry and day: cancelled and
+    created again, the same row opens again."""
 
     __tablename__ = "clinic_days"
     __table_args__ = (UniqueConstraint("ministry_id", "day"),)
@@ -61,8 +92,47 @@ class ClinicDay(Model):
     day: Mapped[date] = mapped_column(Date)
     venue: Mapped[str] = mapped_column(String(300))
     note: Mapped[str] = mapped_column(Text, default="")
+    room: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    starts: Mapped[time] = mapped_column(Time, server_default="09:00:00")
+    ends: Mapped[time] = mapped_column(Time, server_default="16:00:00")
+    session_minutes: Mapped[int] = mapped_column(
+        Integer,
+        CheckConstraint(
+            f"session_minutes BETWEEN {MIN_SESSION_MINUTES} AND {MAX_SESSION_MINUTES}", name="session_range"
+        ),
+        server_default="60",
+    )
+    capacity: Mapped[int] = mapped_column(
+        Integer, CheckConstraint(f"capacity BETWEEN 1 AND {MAX_CAPACITY}", name="capacity_range"), server_default="1"
+    )
+    access: Mapped[ClinicDayAccess] = mapped_column(
+        EnumString(ClinicDayAccess, 20),
+        CheckConstraint(one_of("access", ClinicDayAccess), name="access_known"),
+        default=ClinicDayAccess.HOST_MINISTRY,
+        server_default=ClinicDayAccess.ALL.value,
+    )
+    status: Mapped[ClinicDayStatus] = mapped_column(
+        EnumString(ClinicDayStatus, 10),
+        CheckConstraint(one_of("status", ClinicDayStatus), name="status_known"),
+        default=ClinicDayStatus.OPEN,
+        server_default=ClinicDayStatus.OPEN.value,
+    )
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ministry: Mapped[Ministry] = relationship()
+    advisors: Mapped[list[User]] = relationship(secondary=clinic_day_advisors, order_by=lambda: User.name)
+    topics: Mapped[list[Topic]] = relationship(secondary=clinic_day_topics, order_by=lambda: Topic.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ClinicDayStatus.OPEN
+
+    @property
+    def place(self) -> str:
+        """Venue and room as one line: 'กระทรวงอุตสาหกรรม ถนนพระรามที่ 6 · ห้องประชุม 1'."""
+        return " · ".join(part for part in (self.venue, self.room) if part)
 
 
 class Slot(Model):
@@ -106,6 +176,29 @@ class Slot(Model):
 db.Index("ix_slots_advisor_starts", Slot.advisor_id, Slot.starts_at)
 # The advisor's sessions list asks for the slots that have not ended yet.
 db.Index("ix_slots_advisor_ends", Slot.advisor_id, Slot.ends_at)
+
+
+class DayStatus(StrEnum):
+    OPEN = "open"  # a Thai public holiday the clinic works on
+    CLOSED = "closed"  # a day the clinic does not work although it is no public holiday (a Cabinet's special day off)
+
+
+class HolidayOverride(Model):
+    """An administrator's decision about one day against the Thai public holidays (the `holidays` library), which
+    stay closed by default: open a given holiday, or close an extra day. One row per day, with the reason; slot
+    generation, the booking rules' working days and the booking page read it (`scheduling.queries.closed_calendar`)."""
+
+    __tablename__ = "holiday_overrides"
+    __table_args__ = (CheckConstraint(one_of("status", DayStatus), name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    status: Mapped[DayStatus] = mapped_column(EnumString(DayStatus, 10))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class AdvisorLeave(Model):

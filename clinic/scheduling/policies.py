@@ -2,8 +2,14 @@
 
 from clinic.accounts.models import User
 from clinic.accounts.policies import is_admin, is_advisor
+from clinic.organisations.models import Department
+from clinic.scheduling.models import ClinicDay, ClinicDayAccess
 
-__all__ = ["can_manage_any_calendar", "can_manage_calendar", "can_open_closed_day", "has_calendar"]
+__all__ = [
+    "can_manage_any_calendar", "can_manage_calendar", "can_manage_clinic_days", "can_manage_holidays",
+    "can_open_closed_day",
+    "has_calendar", "may_book_at",
+]
 
 
 def has_calendar(user: User) -> bool:
@@ -23,4 +29,20 @@ def can_manage_any_calendar(user: User) -> bool:
 
 def can_open_closed_day(user: User) -> bool:
     """Only an administrator opens a slot on a public holiday or a day of the advisor's leave."""
+    return is_admin(user)
+
+
+def can_manage_clinic_days(user: User) -> bool:
+    """Administrators create, edit and cancel the clinic days held at ministries."""
+    return is_admin(user)
+
+
+def may_book_at(department: Department, clinic_day: ClinicDay) -> bool:
+    """Whether a department may book a clinic day's sessions: any department, or, when the clinic day is for its
+    host ministry only, that ministry's departments."""
+    return clinic_day.access == ClinicDayAccess.ALL or department.ministry_id == clinic_day.ministry_id
+
+
+def can_manage_holidays(user: User) -> bool:
+    """Administrators open a public holiday for the clinic, or close an extra day."""
     return is_admin(user)

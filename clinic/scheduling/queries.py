@@ -1,6 +1,7 @@
 """Reads of advisors' availability that need nothing above scheduling: leave and closed days.
 Calendar reads that show bookings live in `clinic.bookings.queries`."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,16 @@ from sqlalchemy.sql.functions import FunctionElement
 from clinic.accounts.models import Role, User
 from clinic.extensions import db
 from clinic.i18n import bangkok_today
-from clinic.scheduling.models import AdvisorLeave, Availability, DateOverride, Slot, SlotSource, SlotStatus
+from clinic.scheduling.models import (
+    AdvisorLeave,
+    Availability,
+    DateOverride,
+    DayStatus,
+    HolidayOverride,
+    Slot,
+    SlotSource,
+    SlotStatus,
+)
 
 
 @lru_cache(maxsize=32)
@@ -29,6 +39,44 @@ def holiday_name(day: date) -> str | None:
     return thai_holidays(day.year).get(day)
 
 
+ClosedName = Callable[[date], str | None]
+
+
+def closed_calendar(first: date, last: date) -> ClosedName:
+    """Why each day is closed to the clinic, for days from `first` to `last` with one query: the name of its Thai
+    public holiday unless an administrator opened it, or the reason an administrator closed it. A day outside
+    the range is looked up on its own."""
+    overrides = {
+        o.day: o
+        for o in db.session.scalars(
+            select(HolidayOverride).where(HolidayOverride.day >= first, HolidayOverride.day <= last)
+        )
+    }
+
+    def closed(day: date) -> str | None:
+        if not first <= day <= last:
+            return closed_day_name(day)
+        override = overrides.get(day)
+        if override is None:
+            return holiday_name(day)
+        return override.reason if override.status == DayStatus.CLOSED else None
+
+    return closed
+
+
+def closed_day_name(day: date) -> str | None:
+    """Why `day` is closed to the clinic (see `closed_calendar`), or None when it is open."""
+    return closed_calendar(day, day)(day)
+
+
+def holiday_overrides_from(first: date) -> list[HolidayOverride]:
+    return list(
+        db.session.scalars(
+            select(HolidayOverride).where(HolidayOverride.day >= first).order_by(HolidayOverride.day)
+        )
+    )
+
+
 def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
     return db.session.scalar(
         select(AdvisorLeave).where(
@@ -38,11 +86,13 @@ def leave_on(advisor_id: int, day: date) -> AdvisorLeave | None:
 
 
 def closed_days(slots: list[Slot]) -> set[tuple[int, date]]:
-    """(advisor id, day) pairs among these slots that fall on a public holiday or the advisor's leave; one query."""
+    """(advisor id, day) pairs among these slots that fall on a closed day (see `closed_calendar`) or the advisor's
+    leave; two queries."""
     if not slots:
         return set()
     days = {(s.advisor_id, bangkok_today(s.starts_at)) for s in slots}
-    closed = {(advisor_id, day) for advisor_id, day in days if holiday_name(day)}
+    closed_name = closed_calendar(min(d for _a, d in days), max(d for _a, d in days))
+    closed = {(advisor_id, day) for advisor_id, day in days if closed_name(day)}
     leaves = db.session.scalars(
         select(AdvisorLeave).where(
             AdvisorLeave.advisor_id.in_({a for a, _d in days}),

@@ -44,7 +44,7 @@ from clinic.scheduling.models import (
     WeeklyHours,
 )
 from clinic.scheduling.policies import can_manage_calendar, can_open_closed_day
-from clinic.scheduling.queries import holiday_name, leave_on
+from clinic.scheduling.queries import closed_calendar, closed_day_name, leave_on
 
 BOOKING_LEAD_TIME = timedelta(hours=2)
 MAX_REPEAT_WEEKS = 26
@@ -140,7 +140,7 @@ def validate_plan(plan: SlotPlan) -> SlotMode:
 
 
 def refuse_closed_day(advisor_id: int, day: date) -> None:
-    name = holiday_name(day)
+    name = closed_day_name(day)
     if name:
         raise DomainError(_l("วันที่ %(day)s เป็นวันหยุดราชการ (%(name)s)", day=format_date(day), name=name), field="first_day")
     if leave_on(advisor_id, day):
@@ -161,11 +161,14 @@ def refuse_overlap(advisor_id: int, starts_at: datetime, ends_at: datetime) -> N
 
 
 def slot_is_bookable(slot: Slot, topic: Topic, now: datetime) -> bool:
+    """Open, far enough ahead, and on `topic`: a clinic day's session takes the clinic day's topics, any other
+    slot the advisor's expertise."""
+    topics = slot.clinic_day.topics if slot.clinic_day is not None else slot.advisor.expertise
     return (
         slot.status == SlotStatus.OPEN
         and as_utc(slot.starts_at) >= now + BOOKING_LEAD_TIME
         and topic.is_active
-        and topic in slot.advisor.expertise
+        and topic in topics
     )
 
 
@@ -378,7 +381,7 @@ def add_date_override(
                 _l("ช่วงนี้สั้นกว่าเวลาให้คำปรึกษาหนึ่งครั้ง (%(minutes)s นาที)", minutes=availability.session_minutes),
                 field="hours",
             )
-        name = holiday_name(data.day)
+        name = closed_day_name(data.day)
         if name:
             raise DomainError(
                 _l("วันที่ %(day)s เป็นวันหยุดราชการ (%(name)s)", day=format_date(data.day), name=name), field="day"
@@ -529,7 +532,8 @@ def plan_slots(advisor: User, now: datetime, regeneration: Regeneration, lock: b
     rules = availability_rules(availability)
     days = horizon_days(now, regeneration.weeks)
     exceptions = exceptions_for(advisor.id, days[0], days[-1])
-    wanted = wanted_slots(rules, exceptions, now, regeneration.weeks, holiday_name)
+    closed = closed_calendar(days[0], days[-1])
+    wanted = wanted_slots(rules, exceptions, now, regeneration.weeks, closed)
     query = select(Slot).where(
         Slot.advisor_id == advisor.id,
         Slot.status == SlotStatus.OPEN,
@@ -547,7 +551,7 @@ def plan_slots(advisor: User, now: datetime, regeneration: Regeneration, lock: b
         for s in slots.values()
     ]
     reconciliation = plan_reconciliation(
-        wanted, existing, now, lambda slot: unwanted_reason(slot, rules, exceptions, holiday_name)
+        wanted, existing, now, lambda slot: unwanted_reason(slot, rules, exceptions, closed)
     )
     return SlotsPlan(reconciliation, slots, len(wanted))
 
