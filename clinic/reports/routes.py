@@ -8,8 +8,8 @@ from clinic.reports.forms import SessionReportForm
 from clinic.reports.policies import can_export_reports
 from clinic.reports.services import (
     SessionFilters,
+    export_rows,
     filter_options,
-    iter_sessions,
     record_sessions_export,
     session_page,
 )
@@ -63,7 +63,7 @@ def sessions_csv() -> Response | tuple[str, int]:
     now, language = request_now(), current_language()
     with unit_of_work(form) as work:  # the audit event is saved before the first byte leaves
         record_sessions_export(acting_user(), filters, now)
-        rows = iter_sessions(acting_user(), filters, language=language)
+        rows = export_rows(acting_user(), filters, language=language)
     if not work.ok:
         return render_report(form, None, work.status)
     begin_read_only(db.session)  # the export only reads from here on: on SQLite, writers go on meanwhile
