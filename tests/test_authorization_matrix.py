@@ -59,6 +59,8 @@ new_slots         login  403     403       403    403         200     200       
 new_slots_post    login  403     403       403    403         422     422       403    login
 report            login  403     403       403    403         403     403       200    login
 report_csv        login  403     403       403    403         403     403       200    login
+report_xlsx       login  403     403       403    403         403     403       200    login
+report_pdf        login  403     403       403    403         403     403       200    login
 password          login  200     200       200    200         200     200       200    login
 password_post     login  422     422       422    422         422     422       422    login
 forgot            200    200     200       200    200         200     200       200    200
@@ -152,6 +154,8 @@ CASES = {
     "new_slots_post": Case("POST", "scheduling.new_slots", "/advisor/slots/new"),
     "report": Case("GET", "reports.sessions", "/admin/reports/sessions"),
     "report_csv": Case("GET", "reports.sessions_csv", "/admin/reports/sessions.csv"),
+    "report_xlsx": Case("GET", "reports.sessions_xlsx", "/admin/reports/sessions.xlsx"),
+    "report_pdf": Case("GET", "reports.sessions_pdf", "/admin/reports/sessions.pdf"),
     # Accounts: one's own password, and the signed links (a forged token is refused to everyone).
     "password": Case("GET", "accounts.change_password", "/account/password"),
     "password_post": Case("POST", "accounts.change_password", "/account/password", {"current_password": ""}),
@@ -215,7 +219,7 @@ CASES = {
 SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
 OPDC = {"advisor", "other_advisor", "admin"}
 WRITES = {
-    ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
+    ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"), ("report_xlsx", "admin"), ("report_pdf", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
     *(("document", person) for person in ("officer", "coordinator", *OPDC)),

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -162,7 +162,11 @@ EN_DATE_FORMAT = "d mmm yyyy"
 TIME_FORMAT = "hh:mm"
 MAX_WIDTH = 60
 SUMMARY_WIDTH = 80
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIME_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
 
 
 def display_width(value: str) -> int:
@@ -253,20 +257,31 @@ def header_title(words: Vocabulary) -> str:
     return _("รายงานการให้คำปรึกษา สำนักงาน ก.พ.ร.")
 
 
+def write_sessions(file_format: str, rows: Iterable[ExportRow], words: Vocabulary, target: BinaryIO, now: datetime,
+                   actor: "User | None", filters: SessionFilters) -> None:
+    """Write the rows as XLSX or PDF into the binary file `target` (the request's language is in force)."""
+    if file_format == "xlsx":
+        write_sessions_xlsx(rows, words, target, now)
+    elif file_format == "pdf":
+        from clinic.reports.pdf import write_sessions_pdf
+
+        write_sessions_pdf(rows, words, target, now, actor, filters)
+    else:
+        raise ValueError(file_format)
+
+
 def write_sessions_file(actor: "User | None", filters: SessionFilters, file_format: str, target: Path,
                         now: datetime, language: str) -> int:
     """Every session the filters give, written to `target` as `file_format` (csv, xlsx or pdf), in `language`;
     the number of bytes written. For `flask export sessions` and the benchmark; the routes stream instead."""
     with force_locale(language):
         words = vocabulary(language)
-    rows = export_rows(actor, filters, language=language)
-    if file_format == "csv":
-        with open(target, "w", encoding="utf-8", newline="") as out:
-            for chunk in sessions_csv(rows, words):
-                out.write(chunk)
-    elif file_format == "xlsx":
-        with force_locale(language):
-            write_sessions_xlsx(rows, words, str(target), now)
-    else:
-        raise ValueError(file_format)
+        rows = export_rows(actor, filters, language=language)
+        if file_format == "csv":
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                for chunk in sessions_csv(rows, words):
+                    out.write(chunk)
+        else:
+            with open(target, "wb") as binary:
+                write_sessions(file_format, rows, words, binary, now, actor, filters)
     return target.stat().st_size

@@ -437,3 +437,57 @@ def record_sessions_export(actor: User | None, filters: SessionFilters, now: dat
     check_filters(actor, filters)
     return record_event(actor, "report.exported", actor, now, report="sessions", format=file_format,
                         filters=filters.as_dict())
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    """The report's counts by status, topic and ministry (each largest first), and in all."""
+
+    total: int
+    by_status: list[tuple[str, int]]
+    by_topic: list[tuple[str, int]]
+    by_ministry: list[tuple[str, int]]
+
+
+def session_totals(actor: User | None, filters: SessionFilters, language: str = "th") -> SessionTotals:
+    """One GROUP BY query over the filtered sessions (topics x ministries x statuses rows at most), tallied three ways."""
+    check_filters(actor, filters)
+    topic, ministry = local_name_column(Topic, language), local_name_column(Ministry, language)
+    stmt = (
+        _filtered(select(topic, ministry, type_coerce(Booking.status, String), func.count(Booking.id))
+                  .select_from(Booking), filters)
+        .join(Ministry, Department.ministry_id == Ministry.id)
+        .join(Topic, Booking.topic_id == Topic.id)
+        .group_by(topic, ministry, Booking.status)
+    )
+    statuses: dict[str, int] = {}
+    topics: dict[str, int] = {}
+    ministries: dict[str, int] = {}
+    total = 0
+    for topic_name, ministry_name, status, count in db.session.execute(stmt):
+        total += count
+        statuses[status] = statuses.get(status, 0) + count
+        topics[topic_name] = topics.get(topic_name, 0) + count
+        ministries[ministry_name] = ministries.get(ministry_name, 0) + count
+
+    def ranked(tally: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(tally.items(), key=lambda item: (-item[1], item[0]))
+
+    return SessionTotals(total, ranked(statuses), ranked(topics), ranked(ministries))
+
+
+def filter_names(filters: SessionFilters, language: str = "th") -> dict[str, str]:
+    """The names of the ministry, department, topic and advisor the filters choose (those that exist)."""
+    names: dict[str, str] = {}
+    for key, model, column in (
+        ("ministry", Ministry, local_name_column(Ministry, language)),
+        ("department", Department, local_name_column(Department, language)),
+        ("topic", Topic, local_name_column(Topic, language)),
+        ("advisor", User, User.name),
+    ):
+        chosen = getattr(filters, f"{key}_id")
+        if chosen is not None:
+            name = db.session.scalar(select(column).where(model.id == chosen))
+            if name is not None:
+                names[key] = name
+    return names
