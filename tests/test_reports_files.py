@@ -129,3 +129,53 @@ def test_write_sessions_file_for_the_command_line(tmp_path, booking):
     sheet = openpyxl.load_workbook(target).active
     assert sheet["A2"].value == booking.reference
     assert sheet["B2"].value.date() == date(2026, 12, 2) or sheet["B2"].is_date
+
+
+def run_export(app, *args):
+    return app.test_cli_runner().invoke(args=["export", "sessions", *args])
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "pdf"])
+def test_the_command_writes_each_format_and_audits_it_as_the_system(app, tmp_path, booking, file_format):
+    db.session.commit()
+    target = tmp_path / f"sessions.{file_format}"
+    result = run_export(app, "--format", file_format, "--fiscal-year", "2570", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}" in result.output
+    data = target.read_bytes()
+    if file_format == "csv":
+        assert booking.reference in data.decode("utf-8-sig")
+    elif file_format == "xlsx":
+        assert openpyxl.load_workbook(target).active["A2"].value == booking.reference
+    else:
+        assert booking.reference in pdf_text(data)
+    db.session.expire_all()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.exported")).all()
+    assert event.actor_id is None and event.details["format"] == file_format
+    assert event.details["filters"]["fiscal_year"] == 2570
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_the_command_exports_an_empty_range_as_a_valid_empty_file(app, tmp_path, booking):
+    db.session.commit()
+    target = tmp_path / "empty.csv"
+    result = run_export(app, "--format", "csv", "--from", "2030-01-01", "--to", "2030-01-02", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().count(b"\r\n") == 1  # the header alone
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--fiscal-year", "12"], "--fiscal-year"),
+    (["--from", "2026-02-30"], "--from"),
+    (["--from", "2026-12-01", "--to", "2026-11-01"], "--to"),
+    (["--format", "docx"], "--format"),
+])
+def test_the_command_refuses_bad_filters_clearly_and_writes_nothing(app, tmp_path, booking, args, message):
+    db.session.commit()
+    target = tmp_path / "out.csv"
+    base = [] if "--format" in args else ["--format", "csv"]
+    result = run_export(app, *base, *args, "-o", str(target))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not target.exists()
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.exported")).all()

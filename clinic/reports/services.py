@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from clinic.accounts.models import Role, User
 from clinic.audit.models import AuditEvent
-from clinic.audit.services import record_event
+from clinic.audit.services import ObjectRef, record_event
 from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
@@ -435,7 +435,8 @@ def _stream(stmt: AnySelect) -> Iterator[SessionRow]:
 def record_sessions_export(actor: User | None, filters: SessionFilters, now: datetime, file_format: str = "csv") -> AuditEvent:
     """Write the `report.exported` audit event in the current transaction; the caller commits."""
     check_filters(actor, filters)
-    return record_event(actor, "report.exported", actor, now, report="sessions", format=file_format,
+    subject = actor if actor is not None else ObjectRef("users")  # the system: no user exported it
+    return record_event(actor, "report.exported", subject, now, report="sessions", format=file_format,
                         filters=filters.as_dict())
 
 
