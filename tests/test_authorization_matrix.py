@@ -51,6 +51,8 @@ record_post       login  403     404       403    404         422     403       
 acknowledge       login  302     404       302    404         403     403       403    login
 action_item       login  302     404       302    404         302     302       403    login
 case_file         login  200     404       200    404         200     200       200    login
+case_file_pdf     login  200     404       200    404         200     200       200    login
+record_pdf        login  200     404       200    404         200     200       200    login
 case_file_own     login  200     200       200    200         302     302       302    login
 cases             login  403     403       403    403         200     200       200    login
 advisor_sessions  login  403     403       403    403         200     200       403    login
@@ -146,6 +148,8 @@ CASES = {
     "acknowledge": Case("POST", "records.acknowledge_revision", "/revisions/{revision}/acknowledge"),
     "action_item": Case("POST", "records.update_item", "/action-items/{item}", {"status": ""}),
     "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
+    "case_file_pdf": Case("GET", "records.case_file_pdf", "/casefile.pdf?department={department}"),
+    "record_pdf": Case("GET", "records.record_pdf", "/bookings/{recorded}/record.pdf"),
     "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
     "cases": Case("GET", "records.cases", "/cases"),
     "advisor_sessions": Case("GET", "scheduling.sessions", "/advisor/sessions"),
@@ -222,7 +226,8 @@ WRITES = {
     ("confirm", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"), ("report_xlsx", "admin"), ("report_pdf", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
-    *(("document", person) for person in ("officer", "coordinator", *OPDC)),
+    *((case, person) for case in ("document", "case_file_pdf", "record_pdf")
+      for person in ("officer", "coordinator", *OPDC)),
 }
 
 

@@ -3,14 +3,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from clinic.audit.routes import record_access
 from clinic.bookings.models import Booking
-from clinic.bookings.queries import get_booking_or_404
+from clinic.bookings.queries import departments_in_scope, get_booking_or_404
 from clinic.extensions import db
-from clinic.i18n import bangkok_today, current_language
+from clinic.i18n import BE_OFFSET, bangkok_today, current_language, format_datetime
 from clinic.organisations.models import Ministry
+from clinic.records import pdf
 from clinic.records.forms import ActionItemForm, RecordForm
 from clinic.records.models import ActionItem, ConsultationRecord, RecordRevision
-from clinic.records.policies import can_browse_all_case_files, can_read_record, can_write_record
+from clinic.records.policies import can_browse_all_case_files, can_open_case_files, can_read_record, can_write_record
+from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import department_overview, internal_notes, record_for
 from clinic.records.services import acknowledge, add_internal_note, submit_record, update_action_item
 from clinic.web import acting_user, form_status, request_now, require, unit_of_work
@@ -102,3 +105,46 @@ def cases() -> str:
     ministry_id = chosen if chosen in {m.id for m in ministries} else None
     rows = department_overview(current_language(), bangkok_today(request_now()), ministry_id)
     return render_template("records/cases.html", rows=rows, ministries=ministries, ministry_id=ministry_id)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/bookings/<int:booking_id>/record.pdf")
+def record_pdf(booking_id: int) -> Response:
+    """The published record as a Thai PDF, for whoever may read it; a record not yet published has none (404)."""
+    booking = get_booking_or_404(booking_id, acting_user())
+    record = record_for(booking)
+    revision = record.published if record is not None else None
+    if record is None or revision is None or not can_read_record(acting_user(), record):
+        abort(404)
+    response = pdf_response(pdf.record_pdf(record, revision), f"opdc-record-{booking.reference}-{revision.number}.pdf")
+    record_access("record.downloaded", "record_revisions", revision.id, booking.department_id,  # as documents are
+                  booking_id=booking.id, revision=revision.number)
+    return response
+
+
+@bp.get("/casefile.pdf")
+@require(can_open_case_files)
+def case_file_pdf() -> Response:
+    """A department's case file as one PDF, for those who may open it (OPDC: any department, given by id)."""
+    chosen = request.args.get("department", type=int)
+    if chosen is None and can_browse_all_case_files(acting_user()):
+        abort(404)  # OPDC names the department
+    departments = departments_in_scope(acting_user())
+    if chosen is None:
+        chosen = acting_user().department_id or (departments[0].id if departments else None)
+    department = next((d for d in departments if d.id == chosen), None)
+    if department is None:
+        abort(404)
+    now = request_now()
+    data = pdf.case_file_pdf(load_case_file(department), format_datetime(now))
+    today = bangkok_today(now)
+    response = pdf_response(data, f"opdc-casefile-{department.id}-{today.year + BE_OFFSET}-{today.month:02d}-"
+                                  f"{today.day:02d}.pdf")
+    record_access("case_file.downloaded", "departments", department.id, department.id)
+    return response
