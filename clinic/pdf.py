@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-import fontpkg_sarabun
+import fontpkg_sarabun  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -17,7 +17,6 @@ from fpdf.fonts import FontFace
 FONT = "Sarabun"
 FONT_FILES = fontpkg_sarabun.ROOT / "files"
 ZWSP = "\u200b"
-NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
 @lru_cache(maxsize=4096)
@@ -67,13 +66,13 @@ class ThaiDocument(FPDF):
 
     def heading(self, text: str, size: float = 16) -> None:
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, thai_breaks(text), **NEXT_LINE)
+        self.multi_cell(0, size * 0.5, thai_breaks(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=12)
         self.ln(1)
 
     def paragraph(self, text: str, size: float = 12, height: float = 6) -> None:
         self.set_font(FONT, size=size)
-        self.multi_cell(0, height, thai_breaks(text), **NEXT_LINE)
+        self.multi_cell(0, height, thai_breaks(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def pairs(self, rows: Iterable[tuple[str, str]], label_width: float = 45) -> None:
         """Label and value lines ('วันที่   2 ธ.ค. 2569')."""
@@ -81,7 +80,7 @@ class ThaiDocument(FPDF):
             self.set_font(FONT, "B", 12)
             self.cell(label_width, 6.5, label)
             self.set_font(FONT, size=12)
-            self.multi_cell(0, 6.5, thai_breaks(value) or "-", **NEXT_LINE)
+            self.multi_cell(0, 6.5, thai_breaks(value) or "-", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def grid(self, headings: list[str], rows: Iterable[Iterable[str]], widths: tuple[float, ...],
              size: float = 10, align: Any = "LEFT") -> None:

@@ -186,7 +186,7 @@ def write_sessions_xlsx(rows: Iterable[ExportRow], words: Vocabulary, target: An
     goes to a temporary file as it is written, so 100,000 rows never sit in memory. Dates are date cells, times
     time cells, the fiscal year and counts numbers; the header is frozen, filtered and the columns fitted.
     Returns the number of sessions written."""
-    import xlsxwriter  # imported here: only an XLSX export pays for loading it
+    import xlsxwriter  # type: ignore[import-untyped]  # imported here: only an XLSX export pays for loading it
 
     workbook = xlsxwriter.Workbook(target, {
         "constant_memory": True,

@@ -329,6 +329,7 @@ def _export_statement(filters: SessionFilters, language: str, dialect: str | Non
         func.coalesce(items.c.done, 0),
         func.substr(revision.guidance, 1, SUMMARY_FETCH + 1),
     )
+    columns: tuple[Any, ...]
     if dialect is None:
         columns = (Booking.id, Booking.reference, Slot.starts_at, Slot.ends_at, Slot.mode, Booking.status, *names)
     else:
