@@ -154,10 +154,10 @@ def _drain(buffer: io.StringIO) -> str:
 
 # --- XLSX -------------------------------------------------------------------------------------------
 
-# A real date cell shown in the Buddhist Era: `[$-th-TH]` gives Thai month names and `bbbb` the BE year, so Excel
-# shows "25 พ.ย. 2569" while the cell keeps its date value: it sorts, filters and computes as a date. The text
+# A real date cell shown in the Buddhist Era: `[$-41E]` (Thai, by its locale id) gives Thai month names and `bbbb`
+# the BE year, so Excel shows "25 พ.ย. 2569" while the cell keeps its date value: it sorts, filters and computes as a date. The text
 # column beside it carries the same words for readers that do not know `bbbb` (older LibreOffice, Google Sheets).
-BE_DATE_FORMAT = "[$-th-TH]d mmm bbbb"
+BE_DATE_FORMAT = "[$-41E]d mmm bbbb"
 EN_DATE_FORMAT = "d mmm yyyy"
 TIME_FORMAT = "hh:mm"
 MAX_WIDTH = 60
