@@ -5,6 +5,7 @@ Thai is written without spaces between words, and fpdf2 breaks lines only at spa
 `thai_breaks` puts a ZERO WIDTH SPACE (U+200B) between the words that pythainlp's dictionary tokenizer finds, so
 that long Thai text wraps between words, never inside one (nor between a consonant and its marks)."""
 
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -97,5 +98,49 @@ class ThaiDocument(FPDF):
                 for value in values:
                     row.cell(thai_breaks(value))
 
+    def lines(self, headings: list[str], rows: Iterable[Iterable[str]], widths: tuple[float, ...],
+              size: float = 9) -> None:
+        """A long table of one-line rows (a list of sessions): each cell is shaped once and cut to its column with
+        an ellipsis, where `grid` wraps every cell (and fpdf2's wrapping shapes a cell again for each character it
+        tries, too slow for hundreds of rows). The heading is repeated at the top of each page."""
+        height = size * 0.55
+
+        def heading() -> None:
+            self.set_font(FONT, "B", size)
+            self.set_fill_color(232, 238, 247)
+            for text, width in zip(headings, widths, strict=True):
+                self.cell(width, height + 1, fit(self, text, width - 2), border=1, fill=True)
+            self.ln(height + 1)
+            self.set_font(FONT, size=size)
+
+        heading()
+        for values in rows:
+            if self.will_page_break(height):
+                self.add_page()
+                heading()
+            for text, width in zip(values, widths, strict=True):
+                self.cell(width, height, fit(self, text, width - 2), border="B")
+            self.ln(height)
+
     def output_to(self, target: Any) -> None:
         target.write(self.output())
+
+
+LEADING_VOWELS = frozenset("เแโใไ")
+
+
+def fit(document: FPDF, text: str, width: float) -> str:
+    """`text` cut to `width` (mm) with an ellipsis, never between a Thai consonant and its marks or after a
+    leading vowel."""
+    if not text or document.get_string_width(text) <= width:
+        return text
+    ratio = width / document.get_string_width(text)
+    cut = max(1, int(len(text) * ratio) - 1)
+    while True:
+        while cut > 1 and (unicodedata.category(text[cut]) == "Mn" or text[cut - 1] in LEADING_VOWELS
+                           or text[cut] in "ะาำๅ"):
+            cut -= 1
+        shortened = text[:cut].rstrip() + "…"
+        if cut <= 1 or document.get_string_width(shortened) <= width:
+            return shortened
+        cut -= 1

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from clinic.accounts.models import User
     from clinic.reports.exports import Vocabulary
 
-TABLE_ROWS = 200  # sessions listed in the table; the totals count every one
+TABLE_ROWS = 500  # sessions listed in the table; the totals count every one
 
 
 def describe_filters(filters: SessionFilters, words: "Vocabulary") -> list[tuple[str, str]]:
@@ -68,7 +68,7 @@ def write_sessions_pdf(rows: Iterable[ExportRow], words: "Vocabulary", target: B
         document.paragraph(_("แสดง %(shown)s รายการแรกจากทั้งหมด %(total)s รายการ รายการทั้งหมดอยู่ในไฟล์ CSV และ XLSX",
                              shown=f"{shown:,}", total=f"{totals.total:,}"), size=11)
     headings = [_("วันที่"), _("เวลา"), _("เลขที่อ้างอิง"), _("ส่วนราชการ"), _("หัวข้อ"), _("ที่ปรึกษา"),
-                _("สถานะ"), _("ขั้นตอนต่อไป (ค้าง/เสร็จ)")]
+                _("สถานะ"), _("ค้าง/เสร็จ")]
     days: dict[str, str] = {}
 
     def line(row: ExportRow) -> tuple[str, ...]:
@@ -81,7 +81,7 @@ def write_sessions_pdf(rows: Iterable[ExportRow], words: "Vocabulary", target: B
                 words.status.get(row.status, row.status), f"{row.open_items}/{row.done_items}")
 
     listed = islice(rows, TABLE_ROWS)
-    document.grid(headings, (line(row) for row in listed), (26, 22, 30, 55, 60, 38, 22, 28), size=9)
+    document.lines(headings, (line(row) for row in listed), (22, 20, 25, 53, 59, 36, 26, 20), size=9)
     close = getattr(rows, "close", None)
     if close is not None:
         close()  # the rest of the rows are not read: end the query
