@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -128,7 +129,8 @@ def export(file_format: str, target: Path) -> int:
     return exports.write_sessions_file(None, SessionFilters(include_cancelled=True), file_format, target, NOW, "th")
 
 
-def measure(kind: str, sessions: int, formats: list[str]) -> list[tuple[str, int, float, float, float, float, int]]:
+def measure(kind: str, sessions: int, formats: list[str]) -> Iterator[tuple[str, int, float, float, float, float, int]]:
+    """The figures of each format, as soon as it is measured."""
     with tempfile.TemporaryDirectory() as folder:
         url = database_url(kind, folder)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-chars",
@@ -143,7 +145,6 @@ def measure(kind: str, sessions: int, formats: list[str]) -> list[tuple[str, int
                 print(f"# {kind}: {total} sessions in the database ({time.perf_counter() - started:.0f} s to add)",
                       flush=True)
                 db.session.remove()
-            rows = []
             for file_format in formats:
                 target = Path(folder) / f"sessions.{file_format}"
                 with app.app_context(), app.test_request_context():
@@ -159,8 +160,7 @@ def measure(kind: str, sessions: int, formats: list[str]) -> list[tuple[str, int
                     traced = tracemalloc.get_traced_memory()[1] / 2**20
                     tracemalloc.stop()
                     db.session.remove()
-                rows.append((file_format, total, seconds, cpu, traced, rss_growth, size))
-            return rows
+                yield file_format, total, seconds, cpu, traced, rss_growth, size
         finally:
             with app.app_context():
                 db.engine.dispose()
