@@ -27,6 +27,7 @@ slots_cli = AppGroup("slots", help="Advisors' slots generated from their availab
 org_cli = AppGroup("org", help="Ministries, departments and topics.")
 bookings_cli = AppGroup("bookings", help="Bookings' lifecycle.")
 retention_cli = AppGroup("retention", help="Personal data kept no longer than RETENTION_DAYS (PDPA).")
+export_cli = AppGroup("export", help="Reports to files, for scheduled jobs.")
 
 
 @users_cli.command("create")
@@ -365,8 +366,46 @@ def apply_retention_command(dry_run: bool):
         click.echo(line)
 
 
+@export_cli.command("sessions")
+@click.option("--format", "file_format", required=True, type=click.Choice(["csv", "xlsx", "pdf"]))
+@click.option("--fiscal-year", type=int, help="Thai fiscal year in BE (October to September), e.g. 2569.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD (CE), Bangkok.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD (CE), inclusive.")
+@click.option("--include-cancelled", is_flag=True, help="Also cancelled, declined and expired sessions.")
+@click.option("--language", default="th", show_default=True, type=click.Choice(["th", "en"]))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
+def export_sessions_command(file_format, fiscal_year, date_from, date_to, include_cancelled, language, output):
+    """Write the sessions report to a file, as the administrator's export does; audited as a system action.
+    The file appears whole or not at all (written beside it, then renamed)."""
+    import clinic.models  # noqa: F401
+    from clinic.reports.exports import write_sessions_file
+    from clinic.reports.services import SessionFilters, record_sessions_export
+
+    filters = SessionFilters(date_from=date_from.date() if date_from else None,
+                             date_to=date_to.date() if date_to else None, fiscal_year=fiscal_year,
+                             include_cancelled=include_cancelled)
+    names = {"date_from": "--from", "date_to": "--to", "fiscal_year": "--fiscal-year"}
+    now = utcnow()
+    try:
+        record_sessions_export(None, filters, now, file_format)  # checks the filters too
+        db.session.commit()  # the audit event is saved before the file is made, as in the browser
+    except DomainError as error:
+        db.session.rollback()
+        option = names.get(error.field or "", error.field or "")
+        raise click.BadParameter(str(error.message), param_hint=option) from error
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        size = write_sessions_file(None, filters, file_format, partial, now, language)
+        partial.replace(output)
+    finally:
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+    click.echo(f"wrote {output} ({size:,} bytes)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(retention_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(files_cli)

@@ -63,6 +63,8 @@ feedback_list     login  403     403       403    403         403     403       
 revision_page     login  200     404       200    404         200     200       200    login
 follow_up_invite  login  403     404       403    404         302     403       403    login
 case_file         login  200     404       200    404         200     200       200    login
+case_file_pdf     login  200     404       200    404         200     200       200    login
+record_pdf        login  200     404       200    404         200     200       200    login
 case_file_own     login  200     200       200    200         302     302       302    login
 cases             login  403     403       403    403         200     200       200    login
 advisor_sessions  login  403     403       403    403         200     200       403    login
@@ -73,6 +75,8 @@ new_slots         login  403     403       403    403         200     200       
 new_slots_post    login  403     403       403    403         422     422       403    login
 report            login  403     403       403    403         403     403       200    login
 report_csv        login  403     403       403    403         403     403       200    login
+report_xlsx       login  403     403       403    403         403     403       200    login
+report_pdf        login  403     403       403    403         403     403       200    login
 password          login  200     200       200    200         200     200       200    login
 password_post     login  422     422       422    422         422     422       422    login
 notify_prefs      login  200     200       200    200         200     200       200    login
@@ -212,6 +216,8 @@ CASES = {
     "revision_page": Case("GET", "records.revision", "/revisions/{revision}"),
     "follow_up_invite": Case("POST", "records.invite_to_follow_up", "/bookings/{recorded}/follow-up-invitation"),
     "case_file": Case("GET", "bookings.case_file", "/casefile?department={department}"),
+    "case_file_pdf": Case("GET", "records.case_file_pdf", "/casefile.pdf?department={department}"),
+    "record_pdf": Case("GET", "records.record_pdf", "/bookings/{recorded}/record.pdf"),
     "case_file_own": Case("GET", "bookings.case_file", "/casefile"),
     "cases": Case("GET", "records.cases", "/cases"),
     "advisor_sessions": Case("GET", "scheduling.sessions", "/advisor/sessions"),
@@ -222,6 +228,8 @@ CASES = {
     "new_slots_post": Case("POST", "scheduling.new_slots", "/advisor/slots/new"),
     "report": Case("GET", "reports.sessions", "/admin/reports/sessions"),
     "report_csv": Case("GET", "reports.sessions_csv", "/admin/reports/sessions.csv"),
+    "report_xlsx": Case("GET", "reports.sessions_xlsx", "/admin/reports/sessions.xlsx"),
+    "report_pdf": Case("GET", "reports.sessions_pdf", "/admin/reports/sessions.pdf"),
     # Accounts: one's own password, and the signed links (a forged token is refused to everyone).
     "password": Case("GET", "accounts.change_password", "/account/password"),
     "password_post": Case("POST", "accounts.change_password", "/account/password", {"current_password": ""}),
@@ -347,9 +355,11 @@ SIGNED_IN = set(PEOPLE) - {"anonymous", "deactivated"}
 OPDC = {"advisor", "other_advisor", "admin"}
 WRITES = {
     ("confirm", "advisor"), ("follow_up_invite", "advisor"), ("feed_renew", "advisor"), ("feed_renew", "other_advisor"), ("acknowledge", "officer"), ("acknowledge", "coordinator"), ("report_csv", "admin"),
+    ("report_xlsx", "admin"), ("report_pdf", "admin"),
     *(("logout", person) for person in SIGNED_IN), *(("language", person) for person in SIGNED_IN),
     *((case, person) for case in ("detail", "detail_pending", "case_file") for person in OPDC),
-    *(("document", person) for person in ("officer", "coordinator", *OPDC)),
+    *((case, person) for case in ("document", "case_file_pdf", "record_pdf")
+      for person in ("officer", "coordinator", *OPDC)),
     *((case, person) for case in ("my_data", "my_data_json") for person in SIGNED_IN),
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "clinic"
 
-CORE = {"config", "database", "errors", "extensions", "forms", "i18n", "static_files", "web"}  # one layer, as one area
+CORE = {"config", "database", "errors", "extensions", "forms", "i18n", "pdf", "static_files", "web"}  # one layer, as one area
 LAYERS = [
     {"core"},
     {"audit"},

@@ -314,7 +314,8 @@ def test_report_filters(world, data):
         "include_cancelled": field("y", "on", "1"),
         "page": field("1", "2", "1000001"),
     }))
-    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv", "/dashboard"]))
+    path = data.draw(st.sampled_from(["/admin/reports/sessions", "/admin/reports/sessions.csv", "/dashboard",
+                                      "/admin/reports/sessions.xlsx", "/admin/reports/sessions.pdf"]))
     submit(world, "admin", "GET", path + "?" + query(fields))
 
 
@@ -323,6 +324,7 @@ def test_report_filters(world, data):
        person=st.sampled_from(["officer", "coordinator", "other_coordinator", "advisor", "admin"]))
 def test_case_file_department_cases_ministry_and_week_start(world, department, start, person):
     submit(world, person, "GET", "/casefile?" + query({"department": department}))
+    submit(world, person, "GET", "/casefile.pdf?" + query({"department": department}))
     if person == "advisor":
         submit(world, person, "GET", "/advisor/week?" + query({"start": start}))
     if person in ("advisor", "admin"):
@@ -331,8 +333,9 @@ def test_case_file_department_cases_ministry_and_week_start(world, department, s
 
 PATHS = [
     ("GET", "/bookings/{}"), ("GET", "/documents/{}"), ("GET", "/book/{}"), ("GET", "/book/1/slots/{}"),
-    ("GET", "/bookings/{}/record"), ("POST", "/bookings/{}/cancel"), ("POST", "/revisions/{}/acknowledge"),
-    ("POST", "/action-items/{}"), ("POST", "/bookings/{}/notes"), ("GET", "/bookings/{}/reschedule"),
+    ("GET", "/bookings/{}/record"), ("GET", "/bookings/{}/record.pdf"), ("POST", "/bookings/{}/cancel"),
+    ("POST", "/revisions/{}/acknowledge"), ("POST", "/action-items/{}"), ("POST", "/bookings/{}/notes"),
+    ("GET", "/bookings/{}/reschedule"),
 ]
 
 

@@ -106,7 +106,7 @@ def test_the_case_file_shows_a_page_of_bookings_newest_first(app, login, advisor
     from clinic.records import queries
 
     monkeypatch.setattr(queries, "CASE_FILE_PAGE", 4)
-    monkeypatch.setattr(queries.case_file, "__defaults__", (1, 4))
+    monkeypatch.setattr(queries.case_file, "__defaults__", (1, 4, queries.CASE_FILE_ITEMS))
     fill(advisor, officer, topic, 3)  # six bookings: three upcoming, three held
     made = sorted(db.session.scalars(select(Booking).where(Booking.department_id == officer.department_id)),
                   key=lambda b: (b.created_at, b.id), reverse=True)

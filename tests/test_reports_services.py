@@ -1,6 +1,7 @@
 """The sessions report as a service: filters, fiscal years, aggregated counts, the guidance summary,
 a fixed number of queries, and the audit event of an export. No HTTP."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -295,3 +296,46 @@ def test_filters_give_back_their_query_string():
         "date_from": "2026-11-01", "fiscal_year": "2570", "ministry": "3", "status": "cancelled",
         "include_cancelled": "y",
     }
+
+
+def test_the_set_based_export_gives_the_rows_of_the_page(admin, advisor, officer, sister_officer, topic):
+    """The export reads counts and guidance through grouped joins, the page through per-row subqueries:
+    the same rows either way, whatever mix of attendees, next steps, revisions and drafts."""
+    plain = make_session(advisor, officer, topic, NOW + timedelta(days=1))
+    counted = make_session(advisor, sister_officer, topic, NOW + timedelta(days=2), status="confirmed")
+    revised = make_session(advisor, officer, topic, NOW + timedelta(days=3), status="confirmed")
+    drafted = make_session(advisor, officer, topic, NOW + timedelta(days=4), status="cancelled")
+    db.session.add_all([Attendee(booking=counted, name=f"ผู้เข้าร่วม {n}", position="นักวิเคราะห์") for n in (2, 3)])
+    record = factories.make_published_record(counted, advisor, items=[("ก", "department"), ("ข", "opdc")])
+    record.action_items[1].status = "done"
+    record = factories.make_published_record(revised, advisor, guidance="ฉบับแรก")
+    db.session.add(RecordRevision(record=record, number=2, guidance="ฉบับที่สอง " * 40, author_id=advisor.id,
+                                  created_at=NOW, updated_at=NOW, published_at=NOW, published_by_id=advisor.id))
+    db.session.add(RecordRevision(record=record, number=3, guidance="ร่าง", author_id=advisor.id,
+                                  created_at=NOW, updated_at=NOW))
+    record = factories.make_published_record(drafted, advisor, items=[("ค", "department")])
+    revision = db.session.scalar(select(RecordRevision).where(RecordRevision.record_id == record.id))
+    revision.published_at = None
+    db.session.flush()
+    filters = SessionFilters(include_cancelled=True)
+    exported = list(iter_sessions(admin, filters, yield_per=2))
+    assert exported == session_page(admin, filters).rows[::-1]  # the page shows the newest first, exports the oldest
+    assert [r.reference for r in exported] == [b.reference for b in (plain, counted, revised, drafted)]
+    assert [(r.attendees, r.open_items, r.done_items) for r in exported] == [(1, 0, 0), (3, 1, 1), (1, 0, 0),
+                                                                             (1, 1, 0)]
+    assert exported[2].guidance_summary.startswith("ฉบับที่สอง") and exported[3].guidance_summary == ""
+
+
+def test_the_export_reads_no_subquery_per_row(admin, booking):
+    """One statement, its counts joined from grouped subqueries: no correlated subquery in its columns."""
+    with counted_queries() as statements:
+        list(iter_sessions(admin, SessionFilters()))
+    [export] = [s for s in statements if "FROM bookings" in s]
+    columns = re.split(r"\sFROM bookings", export)[0]
+    assert "SELECT" not in columns[len("SELECT"):], columns
+
+
+def test_the_system_exports_without_a_user(booking):
+    assert [row.reference for row in iter_sessions(None, SessionFilters())] == [booking.reference]
+    with pytest.raises(DomainError):
+        iter_sessions(None, SessionFilters(fiscal_year=3000))

@@ -53,7 +53,8 @@ class CaseFile:
     more_items: bool = False  # more next steps than CASE_FILE_ITEMS
 
 
-def case_file(department: Department, page: int = 1, per_page: int = CASE_FILE_PAGE) -> CaseFile:
+def case_file(department: Department, page: int = 1, per_page: int = CASE_FILE_PAGE,
+              max_items: int = CASE_FILE_ITEMS) -> CaseFile:
     """One page of a department's case file, newest bookings first, in a fixed number of queries whatever the
     department's history: its bookings of the page with their records, and its next steps (every open one, and
     the done ones of the page's bookings), at most CASE_FILE_ITEMS of them."""
@@ -95,11 +96,11 @@ def case_file(department: Department, page: int = 1, per_page: int = CASE_FILE_P
                      selectinload(ActionItem.evidence))
             # Open steps first, earliest due first (so the overdue lead), then those done or dropped.
             .order_by(ActionItem.status.in_(CLOSED_STATUSES), ActionItem.due_on, ActionItem.id)
-            .limit(CASE_FILE_ITEMS + 1)
+            .limit(max_items + 1)
         )
     )
-    return CaseFile(department=department, bookings=bookings, records=records, action_items=items[:CASE_FILE_ITEMS],
-                    page=page, pages=pages, more_items=len(items) > CASE_FILE_ITEMS)
+    return CaseFile(department=department, bookings=bookings, records=records, action_items=items[:max_items],
+                    page=page, pages=pages, more_items=len(items) > max_items)
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from clinic.audit.routes import record_access
 from clinic.bookings import documents
 from clinic.bookings.models import Booking
-from clinic.bookings.queries import get_booking_or_404
+from clinic.bookings.queries import departments_in_scope, get_booking_or_404
 from clinic.extensions import db
-from clinic.i18n import bangkok_today, current_language
+from clinic.i18n import BE_OFFSET, bangkok_today, current_language, format_datetime
 from clinic.organisations.models import Ministry
+from clinic.records import pdf
 from clinic.records.forms import ActionItemForm, RecordForm, SearchForm
 from clinic.records.models import ActionItem, ActionOwner, ConsultationRecord, RecordRevision
 from clinic.records.policies import (
     can_browse_all_case_files,
+    can_open_case_files,
     can_read_all_feedback,
     can_read_record,
     can_read_revision,
@@ -20,6 +23,7 @@ from clinic.records.policies import (
     can_see_action_item,
     can_write_record,
 )
+from clinic.records.queries import case_file as load_case_file
 from clinic.records.queries import department_overview, feedback_page, internal_notes, open_action_items, record_for
 from clinic.records.search import search as search_records
 from clinic.records.services import (
@@ -204,3 +208,51 @@ def search() -> tuple[str, int]:
         status = work.status
     query = {"q": page.query} if page else {}
     return render_template("records/search.html", form=form, page=page, query=query), status
+
+
+CASE_FILE_PDF_SESSIONS = 500
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/bookings/<int:booking_id>/record.pdf")
+def record_pdf(booking_id: int) -> Response:
+    """The published record as a Thai PDF, for whoever may read it; a record not yet published has none (404)."""
+    booking = get_booking_or_404(booking_id, acting_user())
+    record = record_for(booking)
+    revision = record.published if record is not None else None
+    if record is None or revision is None or not can_read_record(acting_user(), record):
+        abort(404)
+    response = pdf_response(pdf.record_pdf(record, revision), f"opdc-record-{booking.reference}-{revision.number}.pdf")
+    record_access("record.downloaded", "record_revisions", revision.id, booking.department_id,  # as documents are
+                  booking_id=booking.id, revision=revision.number)
+    return response
+
+
+@bp.get("/casefile.pdf")
+@require(can_open_case_files)
+def case_file_pdf() -> Response:
+    """A department's case file as one PDF, for those who may open it (OPDC: any department, given by id)."""
+    chosen = request.args.get("department", type=int)
+    if chosen is None and can_browse_all_case_files(acting_user()):
+        abort(404)  # OPDC names the department
+    departments = departments_in_scope(acting_user())
+    if chosen is None:
+        chosen = acting_user().department_id or (departments[0].id if departments else None)
+    department = next((d for d in departments if d.id == chosen), None)
+    if department is None:
+        abort(404)
+    now = request_now()
+    # The document holds the whole file, within a bound (the newest CASE_FILE_PDF_SESSIONS sessions).
+    whole = load_case_file(department, per_page=CASE_FILE_PDF_SESSIONS, max_items=CASE_FILE_PDF_SESSIONS * 4)
+    data = pdf.case_file_pdf(whole, format_datetime(now))
+    today = bangkok_today(now)
+    response = pdf_response(data, f"opdc-casefile-{department.id}-{today.year + BE_OFFSET}-{today.month:02d}-"
+                                  f"{today.day:02d}.pdf")
+    record_access("case_file.downloaded", "departments", department.id, department.id)
+    return response
