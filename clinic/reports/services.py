@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased
 from clinic.accounts.models import Role, User
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import ObjectRef, record_event
-from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking
-from clinic.bookings.outcomes import SHOWN_STATUSES, shown_status_column
+from clinic.bookings.models import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
+from clinic.bookings.outcomes import SHOWN_STATUSES, SessionOutcome, shown_status_column
 from clinic.errors import DomainError, NotAllowed
 from clinic.extensions import db
 from clinic.i18n import bangkok_to_utc, fiscal_year_bounds, local_name_column
@@ -304,7 +304,21 @@ def _export_statement(filters: SessionFilters, language: str, dialect: str | Non
     With `dialect`, the columns of an `ExportRow` (times as Bangkok text made by that database);
     without, those of a `SessionRow`."""
     attendees = (
-        select(Attendee.booking_id, func.count(Attendee.id).label("n")).group_by(Attendee.booking_id).subquery()
+        select(
+            Attendee.booking_id,
+            func.count(Attendee.id).label("n"),
+            func.count(case((Attendee.attended.is_(True), 1))).label("came"),
+            func.count(case((Attendee.attended.is_not(None), 1))).label("recorded"),
+        )
+        .group_by(Attendee.booking_id)
+        .subquery()
+    )
+    # Held and no-show as `shown_status` says (clinic.bookings.outcomes), from the grouped attendees.
+    confirmed = Booking.status == BookingStatus.CONFIRMED
+    shown = case(
+        (and_(confirmed, func.coalesce(attendees.c.came, 0) > 0), SessionOutcome.HELD.value),
+        (and_(confirmed, func.coalesce(attendees.c.recorded, 0) > 0), SessionOutcome.NO_SHOW.value),
+        else_=type_coerce(Booking.status, String),
     )
     done = ActionItem.status == ActionStatus.DONE
     items = (
@@ -337,11 +351,11 @@ def _export_statement(filters: SessionFilters, language: str, dialect: str | Non
     )
     columns: tuple[Any, ...]
     if dialect is None:
-        columns = (Booking.id, Booking.reference, Slot.starts_at, Slot.ends_at, Slot.mode, Booking.status, *names)
+        columns = (Booking.id, Booking.reference, Slot.starts_at, Slot.ends_at, Slot.mode, shown, *names)
     else:
         # Mode and status as the plain text they are stored as: no enum conversion per row.
         columns = (Booking.reference, bangkok_minute(Slot.starts_at, dialect), bangkok_minute(Slot.ends_at, dialect),
-                   type_coerce(Slot.mode, String), type_coerce(Booking.status, String), *names)
+                   type_coerce(Slot.mode, String), shown, *names)
     stmt = select(*columns, *counts_and_guidance).select_from(Booking)
     return (
         _filtered(stmt, filters)

@@ -67,6 +67,7 @@ def test_officer_reports_with_evidence_and_advisor_follows_up(page: Page, data, 
     log_out(page)
 
     log_in(page, "somchai@opdc.go.th")
+    page.get_by_role("link", name="แฟ้มเรื่องส่วนราชการ").click()  # OPDC's index of case files leads to the open steps
     page.get_by_role("link", name="ขั้นตอนที่ต้องติดตาม").click()
     table = page.get_by_test_id("open-steps")
     expect(table.get_by_text("ส่งร่างโครงสร้างกองใหม่ให้ ก.พ.ร.")).to_be_visible()

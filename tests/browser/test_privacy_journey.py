@@ -40,7 +40,7 @@ def test_first_sign_in_shows_the_notice_then_the_officer_downloads_their_data(pa
     expect(page.get_by_test_id("privacy-notice")).to_contain_text("ฐานทางกฎหมาย")
     shot(page, "privacy-notice-first-sign-in")
     page.get_by_role("button", name="รับทราบ").click()
-    expect(page.get_by_role("heading", name="แฟ้มเรื่องของส่วนราชการ")).to_be_visible()
+    expect(page.get_by_role("heading", name="สิ่งที่ต้องทำ")).to_be_visible()  # the officer's home page
 
     page.get_by_test_id("who").click()
     page.get_by_test_id("my-data-link").click()
@@ -60,4 +60,4 @@ def test_first_sign_in_shows_the_notice_then_the_officer_downloads_their_data(pa
 
     log_out(page)
     sign_in(page, "anucha@diw.go.th")  # acknowledged once: straight in
-    expect(page.get_by_role("heading", name="แฟ้มเรื่องของส่วนราชการ")).to_be_visible()
+    expect(page.get_by_role("heading", name="สิ่งที่ต้องทำ")).to_be_visible()  # the officer's home page
