@@ -76,7 +76,7 @@ def downgrade():
 def replace_status_check(old: str, new: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.drop_constraint(CHECK_NAME, "action_items", type_="check")
+        op.drop_constraint(op.f(CHECK_NAME), "action_items", type_="check")
         op.create_check_constraint(op.f(CHECK_NAME), "action_items", new)
         return
     sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'action_items'")).scalar_one()
