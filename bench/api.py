@@ -1,6 +1,6 @@
 """Booking through the API over HTTP against the same through the form, as a ratio.
 
-    /work/venv/bin/python bench/api.py [--database postgresql|sqlite] [--officers 16] [--slots 8]
+    python bench/api.py [--database postgresql|sqlite] [--officers 16] [--slots 8]
 
 One gunicorn (2 gthread workers x 8 threads, like bench/contention.py) on a fresh database with the migrations
 applied; `officers` officers, each of a department of their own, with a personal API token each and signed in

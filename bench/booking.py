@@ -1,6 +1,6 @@
 """Booking throughput over HTTP under gunicorn on PostgreSQL, as a ratio to a baseline POST in the same run.
 
-    /work/venv/bin/python bench/booking.py [--requests 400] [--config gunicorn.conf.py] [--workers N --threads N
+    python bench/booking.py [--requests 400] [--config gunicorn.conf.py] [--workers N --threads N
                                             --worker-class sync|gthread] [--connections 1,8]
 
 Builds a fresh database with the migrations, one advisor and as many open single-seat slots as there will be

@@ -1,6 +1,6 @@
 """Invariant 1 end to end over HTTP: N logged-in officers race for one slot served by gunicorn.
 
-    /work/venv/bin/python bench/contention.py [--database sqlite|postgresql|both] [--attempts 200]
+    python bench/contention.py [--database sqlite|postgresql|both] [--attempts 200]
 
 For each database: build a fresh schema with the migrations, seed one advisor, a single-seat slot and a
 five-seat slot a week ahead, and N officers; start gunicorn (PostgreSQL: 2 processes, SQLite: 1 process,

@@ -1,6 +1,6 @@
 """How long the sessions report takes to export at 100,000 sessions, and how much memory it needs.
 
-    /work/venv/bin/python bench/exports.py [--database sqlite|postgresql|both] [--sessions 100000]
+    python bench/exports.py [--database sqlite|postgresql|both] [--sessions 100000]
                                            [--format csv,xlsx,pdf]
 
 A script that prints figures, not a test. It loads the demo, then adds `--sessions` sessions set-based (bulk

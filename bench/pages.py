@@ -1,6 +1,6 @@
 """How long the main pages take, and how many SQL queries each sends, on the demo data and as history grows.
 
-    /work/venv/bin/python bench/pages.py [--database sqlite|postgresql|both] [--repeat 50] [--scales 1,10,100]
+    python bench/pages.py [--database sqlite|postgresql|both] [--repeat 50] [--scales 1,10,100]
 
 In-process (Flask's test client, no HTTP server), so the figure is the app's own time per request:
 routing, session, queries and templates. Prints p50 and p95 in milliseconds and the query count per page.

@@ -10,19 +10,11 @@ from clinic.accounts import queries, services
 from clinic.accounts.forms import ExpertiseForm, InviteForm, ScopeFields, ScopeForm, UserFilterForm
 from clinic.accounts.models import User
 from clinic.accounts.policies import can_manage_users
-from clinic.web import Work, acting_user, form_status, guard_blueprint, request_now, unit_of_work
+from clinic.web import Work, acting_user, form_status, guard_blueprint, page_number, request_now, unit_of_work
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 guard_blueprint(bp, can_manage_users)
 
-MAX_PAGE = 1_000_000
-
-
-def page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), MAX_PAGE))
-    except ValueError:
-        return 1
 
 
 @bp.get("")

@@ -48,7 +48,7 @@ from clinic.records.queries import internal_notes, record_for
 from clinic.records.services import follow_up_target, link_follow_up
 from clinic.scheduling.models import Slot, SlotStatus
 from clinic.scheduling.services import BOOKING_LEAD_TIME
-from clinic.web import acting_user, form_status, request_now, require, unit_of_work
+from clinic.web import acting_user, form_status, page_number, request_now, require, unit_of_work
 
 bp = Blueprint("bookings", __name__)
 
@@ -384,7 +384,7 @@ def case_file() -> Response | str:
     if department is None:
         abort(404)
     page = render_template(
-        "bookings/case_file.html", case=load_case_file(department, request.args.get("page", 1, type=int)),
+        "bookings/case_file.html", case=load_case_file(department, page_number()),
         departments=departments, now=request_now(),
         query={"department": department.id} if "department" in request.args else {},
     )

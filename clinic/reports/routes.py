@@ -15,7 +15,7 @@ from clinic.reports.services import (
     record_sessions_export,
     session_page,
 )
-from clinic.web import acting_user, guard_blueprint, request_now, unit_of_work, writes_on_get
+from clinic.web import acting_user, guard_blueprint, page_number, request_now, unit_of_work, writes_on_get
 
 CHUNK_BYTES = 256 * 1024
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
@@ -27,13 +27,6 @@ def read_filters() -> tuple[SessionReportForm, SessionFilters | None]:
     form = SessionReportForm(request.args)
     form.set_options(filter_options(current_language()))
     return form, form.filters() if form.validate() else None
-
-
-def page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 1_000_000))
-    except ValueError:
-        return 1
 
 
 def render_report(form: SessionReportForm, filters: SessionFilters | None, status: int = 422) -> tuple[str, int]:
