@@ -24,12 +24,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import drop_database, fresh_database  # noqa: E402
 from clinic import create_app  # noqa: E402
 from clinic.accounts.models import Role, User  # noqa: E402
 from clinic.bookings.models import Attendee, Booking, BookingStatus  # noqa: E402
@@ -40,7 +40,6 @@ from clinic.reports import exports  # noqa: E402
 from clinic.reports.services import SessionFilters  # noqa: E402
 from clinic.scheduling.models import Slot  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "clinic_bench_exports"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 CHUNK = 5000
@@ -50,19 +49,6 @@ GUIDANCE = (
 )
 
 
-def database_url(kind: str, folder: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.sqlite3"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
-
-
-def drop(kind: str) -> None:
-    if kind == "postgresql":
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def add_sessions(count: int, seed: int = 2569) -> None:
@@ -132,7 +118,7 @@ def export(file_format: str, target: Path) -> int:
 def measure(kind: str, sessions: int, formats: list[str]) -> Iterator[tuple[str, int, float, float, float, float, int]]:
     """The figures of each format, as soon as it is measured."""
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url(kind, folder)
+        url = fresh_database(kind, folder, PG_DATABASE)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-chars",
                           "MAIL_FOLDER": folder, "UPLOAD_FOLDER": folder})
         try:
@@ -164,7 +150,7 @@ def measure(kind: str, sessions: int, formats: list[str]) -> Iterator[tuple[str,
         finally:
             with app.app_context():
                 db.engine.dispose()
-            drop(kind)
+            drop_database(kind, PG_DATABASE)
 
 
 def main() -> None:

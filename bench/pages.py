@@ -19,12 +19,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import drop_database, fresh_database  # noqa: E402
 from bench.history import grow  # noqa: E402
 from clinic import create_app  # noqa: E402
 from clinic.accounts.models import User  # noqa: E402
@@ -35,7 +35,6 @@ from clinic.demo import DEMO_PASSWORD  # noqa: E402
 from clinic.extensions import db  # noqa: E402
 from clinic.organisations.models import Topic  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "clinic_bench_pages"
 
 PAGES = {
@@ -45,24 +44,11 @@ PAGES = {
 }
 
 
-def database_url(kind: str, folder: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.sqlite3"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
-
-
-def drop(kind: str) -> None:
-    if kind == "postgresql":
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def measure(kind: str, repeat: int, scales: list[int]) -> list[tuple[int, str, str, float, float, int]]:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url(kind, folder)
+        url = fresh_database(kind, folder, PG_DATABASE)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-chars", "MAIL_FOLDER": folder,
                           "WTF_CSRF_ENABLED": False,  # the pages are GETs; the sign-in POST needs no token here
                           "UPLOAD_FOLDER": folder})
@@ -115,7 +101,7 @@ def measure(kind: str, repeat: int, scales: list[int]) -> list[tuple[int, str, s
         finally:
             with app.app_context():
                 db.engine.dispose()
-            drop(kind)
+            drop_database(kind, PG_DATABASE)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.databases import drop_database, fresh_database  # noqa: E402
 from clinic import create_app  # noqa: E402
 from clinic.accounts.models import User  # noqa: E402
 from clinic.bookings.models import Booking  # noqa: E402
@@ -34,7 +34,6 @@ from clinic.demo import DEMO_PASSWORD  # noqa: E402
 from clinic.extensions import db  # noqa: E402
 from clinic.records.search import search  # noqa: E402
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "clinic_bench_search"
 # Copied in this order; each foreign key to a copied table is moved to the copy of its row.
 COPIED = ["slots", "bookings", "attendees", "consultation_records", "record_revisions", "action_items"]
@@ -42,19 +41,6 @@ SHIFT = timedelta(days=400)  # between copies of a slot: longer than the demo's 
 BATCH = 5000
 
 
-def database_url(kind: str, folder: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.sqlite3"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
-
-
-def drop(kind: str) -> None:
-    if kind == "postgresql":
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def multiply(scale: int) -> None:
@@ -105,7 +91,7 @@ def timed(action, repeat: int) -> tuple[float, float]:
 
 def measure(kind: str, scale: int, repeat: int) -> list[tuple]:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url(kind, folder)
+        url = fresh_database(kind, folder, PG_DATABASE)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-chars",
                           "MAIL_FOLDER": folder, "UPLOAD_FOLDER": folder, "WTF_CSRF_ENABLED": False})
         try:
@@ -148,7 +134,7 @@ def measure(kind: str, scale: int, repeat: int) -> list[tuple]:
         finally:
             with app.app_context():
                 db.engine.dispose()
-            drop(kind)
+            drop_database(kind, PG_DATABASE)
 
 
 def main() -> None:
