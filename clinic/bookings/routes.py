@@ -140,6 +140,8 @@ def any_advisor(topic_id: int) -> Response:
     except (ValueError, TypeError, OverflowError):
         abort(404)
     clinic_day_id = request.args.get("clinic_day", type=int)
+    if clinic_day_id is not None and not 0 < clinic_day_id < 2**31:
+        clinic_day_id = -1  # no such clinic day: the times of none, not a database error on an out-of-range id
     slot = least_loaded_slot(topic, request_now(), booking_rules(), starts_at, clinic_day_id,
                              departments_in_scope(acting_user()))
     if slot is None:
